@@ -1,0 +1,15 @@
+/**
+ * The `aep` command line. Each command lives in bin/commands/<name>.ts and only parses options, wires adapters
+ * and calls a service; failures end with a one-line reason on stderr and a non-zero exit code.
+ */
+import { Command } from 'commander';
+import { aggregateCommand } from './commands/aggregate.ts';
+import { version } from './commands/common.ts';
+
+const program = new Command('aep')
+  .description('AlpacaEval 2.0 for fine-tuned checkpoints: generate, judge, aggregate — locally or on AWS.')
+  .version(version())
+  .showHelpAfterError('(run with --help for usage)')
+  .addCommand(aggregateCommand());
+
+await program.parseAsync(process.argv);
