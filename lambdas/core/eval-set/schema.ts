@@ -28,7 +28,7 @@ const OPTIONAL = ['generator', 'dataset'] as const;
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return `a ${typeof v}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function checkRow(value: unknown, file: string, row: number): ModelOutputRow {
