@@ -23,7 +23,7 @@ export interface JudgeJob {
   output_2: string;
   /** True when the judge sees the model output first ("m"). */
   isSwitched: boolean;
-  /** The request messages, outputs in judged order. */
+  /** The request messages, outputs in judged order; empty for identical outputs, which are never sent. */
   messages: ChatMessage[];
   /** output_1 === output_2: no call, preference {@link IDENTICAL_OUTPUTS_PREFERENCE}. */
   identical: boolean;
@@ -71,8 +71,8 @@ export interface BuildJudgeJobsOptions {
 }
 
 /**
- * Builds one job per matched row. Identical outputs (exact string equality, including both empty) are flagged and
- * must not be sent; their preference is 1.5. Throws `JudgeInputError` for a bad template or a prompt the official
+ * Builds one job per matched row. Identical outputs (exact string equality, including both empty) are flagged, get no
+ * messages and must not be sent; their preference is 1.5. Throws `JudgeInputError` for a bad template or a prompt the official
  * ChatML converter would reject.
  */
 export function buildJudgeJobs({ template, rows, judgeModel, seed = 0 }: BuildJudgeJobsOptions): JudgeJob[] {
@@ -81,7 +81,9 @@ export function buildJudgeJobs({ template, rows, judgeModel, seed = 0 }: BuildJu
   return rows.map((row, index) => {
     const isSwitched = isSwitchedOutputs(row.instruction, { seed });
     const shown = applySwitch(row, { isSwitched });
-    const messages = buildJudgeMessages(template, { instruction: row.instruction, ...shown }, { row: index });
+    const identical = row.output_1 === row.output_2;
+    // identical rows are settled before prompting in the official code too, so their text can never break a prompt
+    const messages = identical ? [] : buildJudgeMessages(template, { instruction: row.instruction, ...shown }, { row: index });
     return {
       index,
       evalIndex: row.evalIndex,
@@ -90,7 +92,7 @@ export function buildJudgeJobs({ template, rows, judgeModel, seed = 0 }: BuildJu
       output_2: row.output_2,
       isSwitched,
       messages,
-      identical: row.output_1 === row.output_2,
+      identical,
       key: judgeJobKey({
         judgeModel, templateSha256, instruction: row.instruction, firstOutput: shown.output_1, secondOutput: shown.output_2,
       }),

@@ -6,6 +6,7 @@
  * "m" / "M". Every case in which the official pipeline ends with NaN is returned as `{ ok: false, reason }`, never
  * thrown: one unparsable judgement must not abort a run.
  */
+import { unswitchPreference } from './order-randomisation.ts';
 
 /** Parser settings; the AlpacaEval 2.0 defaults are numerator "m", denominators ["m", "M"]. */
 export interface LogprobParserSettings {
@@ -84,4 +85,20 @@ export function parseLogprobPreference(rawChoice: unknown, settings: LogprobPars
   const preference = 2 - Math.exp(lpNumerator - lpDenominator);
   if (Number.isNaN(preference)) return fail('the preference is NaN');
   return { ok: true, preference };
+}
+
+/** Options of {@link parseFinalPreference}: the row's switch flag plus the parser settings. */
+export interface FinalPreferenceOptions extends LogprobParserSettings {
+  isSwitched: boolean;
+}
+
+/**
+ * Parses a raw judge choice and un-switches it: the stored preference, 1 + P(model output better) ∈ [1, 2].
+ *
+ * @example
+ * parseFinalPreference(rawChoice, { isSwitched: isSwitchedOutputs(instruction) });
+ */
+export function parseFinalPreference(rawChoice: unknown, { isSwitched, ...settings }: FinalPreferenceOptions): LogprobParseResult {
+  const parsed = parseLogprobPreference(rawChoice, settings);
+  return parsed.ok ? { ok: true, preference: unswitchPreference(parsed.preference, { isSwitched }) } : parsed;
 }

@@ -50,10 +50,11 @@ export function findPlaceholders(template: string): Map<string, number> {
 }
 
 /**
- * Checks a template the way `make_prompts` does for batch size 1: every placeholder occurs exactly once and names a
- * known value. Throws `JudgeInputError` otherwise.
+ * Checks a template the way `make_prompts` does for batch size 1 — every placeholder occurs exactly once and names a
+ * known value — and returns the placeholder names in order of first appearance. Throws `JudgeInputError` otherwise.
  */
-export function assertValidTemplate(template: string): void {
+export function assertValidTemplate(template: string): (keyof JudgeTemplateValues)[] {
+  const names: (keyof JudgeTemplateValues)[] = [];
   for (const [name, count] of findPlaceholders(template)) {
     if (count !== 1) {
       throw new JudgeInputError(`template placeholder {${name}} occurs ${count} times; each must occur exactly once`, {
@@ -66,7 +67,9 @@ export function assertValidTemplate(template: string): void {
         { item: name },
       );
     }
+    names.push(name);
   }
+  return names;
 }
 
 /**
@@ -78,12 +81,8 @@ export function assertValidTemplate(template: string): void {
  * // 'say a / {output_1} / b'
  */
 export function fillTemplate(template: string, values: JudgeTemplateValues): string {
-  assertValidTemplate(template);
   let prompt = template;
-  for (const name of findPlaceholders(template).keys()) {
-    const value = values[name as keyof JudgeTemplateValues];
-    prompt = replaceFirst(prompt, `{${name}}`, pythonStr(value));
-  }
+  for (const name of assertValidTemplate(template)) prompt = replaceFirst(prompt, `{${name}}`, pythonStr(values[name]));
   return prompt;
 }
 

@@ -64,6 +64,7 @@ describe('build-requests', () => {
       const jobs = buildJudgeJobs({ template: MINI, rows, judgeModel: 'gpt-4-1106-preview' });
       // Assess
       expect(jobs.map((j) => j.identical)).toEqual([false, false, true, true]);
+      expect(jobs.map((j) => j.messages.length)).toEqual([2, 2, 0, 0]);
       expect(jobs.map((j) => j.isSwitched)).toEqual([true, false, true, true]);
       expect(jobs[0]!.messages[1]!.content).toBe('abc\nm: model\nM: ref');
       expect(jobs[1]!.messages[1]!.content).toBe('hello\nm: ref\nM: model');
@@ -96,6 +97,15 @@ describe('build-requests', () => {
       // Assess
       expect(act).toThrow(JudgeInputError);
       expect(act).toThrow(/^row 1: /);
+    });
+
+    it('never prompts identical outputs, so their text cannot break the ChatML conversion', () => {
+      // Prepare
+      const rows = [row(0, 'hello', '<|im_start|>systemx\nbad', '<|im_start|>systemx\nbad')];
+      // Act
+      const jobs = buildJudgeJobs({ template: MINI, rows, judgeModel: 'm' });
+      // Assess
+      expect(jobs[0]).toMatchObject({ identical: true, messages: [] });
     });
 
     it('builds the 805 alpaca-7b jobs with the official flags and messages', (ctx) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logSumExp, parseLogprobPreference } from '../../../lambdas/core/judge/logprob-parser.ts';
+import { logSumExp, parseFinalPreference, parseLogprobPreference } from '../../../lambdas/core/judge/logprob-parser.ts';
 import { isSwitchedOutputs, unswitchPreference } from '../../../lambdas/core/judge/order-randomisation.ts';
 import { goldenModels, needFixtures, readFixtureJson } from '../../support/fixtures.ts';
 
@@ -109,13 +109,12 @@ describe('logprob-parser', () => {
             else noRawField++;
             return;
           }
-          const parsed = parseLogprobPreference(row.raw_completion);
+          const parsed = parseFinalPreference(row.raw_completion, { isSwitched: isSwitchedOutputs(row.instruction) });
           if (!parsed.ok) {
             unexplained.push(`${file}#${i}: ${parsed.reason}`);
             return;
           }
-          const preference = unswitchPreference(parsed.preference, { isSwitched: isSwitchedOutputs(row.instruction) });
-          maxError = Math.max(maxError, Math.abs(preference - row.preference!));
+          maxError = Math.max(maxError, Math.abs(parsed.preference - row.preference!));
           checked++;
         });
       }
@@ -141,6 +140,21 @@ describe('logprob-parser', () => {
       // Assess: e.g. example 0 is switched, P(m) = exp(−15.515626) / (… + exp(−6.704e−7)) ≈ 1.83e−7
       expect(preferences[0]).toBeCloseTo(1 + prob(-15.515626) / (prob(-15.515626) + prob(-6.704e-7)), 12);
       preferences.forEach((p, i) => expect(Math.abs(p - examples[i]!.official_preference)).toBeLessThan(1e-9));
+    });
+  });
+
+  describe('parseFinalPreference', () => {
+    it('un-switches the parsed preference and passes failures through', () => {
+      // Prepare: P(m) = 0.2 → judge-order preference 1.8
+      const raw = choice([{ token: 'm', logprob: Math.log(0.2) }, { token: 'M', logprob: Math.log(0.8) }]);
+      // Act
+      const switched = parseFinalPreference(raw, { isSwitched: true });
+      const kept = parseFinalPreference(raw, { isSwitched: false });
+      const failed = parseFinalPreference({}, { isSwitched: true });
+      // Assess
+      expect(switched.ok && switched.preference).toBeCloseTo(1.2, 14);
+      expect(kept.ok && kept.preference).toBeCloseTo(1.8, 14);
+      expect(failed).toEqual({ ok: false, reason: 'the completion has no logprobs.content' });
     });
   });
 });
