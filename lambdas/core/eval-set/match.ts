@@ -110,7 +110,10 @@ export function matchModelOutputs({ reference, modelOutputs }: {
     }
     for (const modelIndex of matches) {
       const model = modelOutputs[modelIndex]!;
-      rows.push({ evalIndex, modelIndex, instruction: ref.instruction, output_1: ref.output, output_2: model.output, reference: ref, model });
+      rows.push({
+        evalIndex, modelIndex, instruction: ref.instruction,
+        output_1: ref.output, output_2: model.output, reference: ref, model,
+      });
     }
   });
   const extra: ExtraInstruction[] = [];

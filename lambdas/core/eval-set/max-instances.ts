@@ -81,7 +81,11 @@ export function selectMaxInstances<M, R>({ modelOutputs, reference, maxInstances
     throw new UsageError(`max instances must be a positive integer, got ${maxInstances}`);
   }
   if (modelOutputs.length !== reference.length) {
-    return { modelOutputs: modelOutputs.slice(0, maxInstances), reference: reference.slice(0, maxInstances), shuffled: false };
+    return {
+      modelOutputs: modelOutputs.slice(0, maxInstances),
+      reference: reference.slice(0, maxInstances),
+      shuffled: false,
+    };
   }
   const order = legacyPermutation(reference.length).slice(0, maxInstances);
   return { modelOutputs: order.map((i) => modelOutputs[i]!), reference: order.map((i) => reference[i]!), shuffled: true };

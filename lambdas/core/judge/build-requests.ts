@@ -71,9 +71,9 @@ export interface BuildJudgeJobsOptions {
 }
 
 /**
- * Builds one job per matched row. Identical outputs (exact string equality, including both empty) are flagged, get no
- * messages and must not be sent; their preference is 1.5. Throws `JudgeInputError` for a bad template or a prompt the official
- * ChatML converter would reject.
+ * Builds one job per matched row. Identical outputs (exact string equality, including both empty) are flagged, get
+ * no messages and must not be sent; their preference is 1.5. Throws `JudgeInputError` for a bad template or a prompt
+ * the official ChatML converter would reject.
  */
 export function buildJudgeJobs({ template, rows, judgeModel, seed = 0 }: BuildJudgeJobsOptions): JudgeJob[] {
   assertValidTemplate(template);
@@ -83,7 +83,9 @@ export function buildJudgeJobs({ template, rows, judgeModel, seed = 0 }: BuildJu
     const shown = applySwitch(row, { isSwitched });
     const identical = row.output_1 === row.output_2;
     // identical rows are settled before prompting in the official code too, so their text can never break a prompt
-    const messages = identical ? [] : buildJudgeMessages(template, { instruction: row.instruction, ...shown }, { row: index });
+    const messages = identical
+      ? []
+      : buildJudgeMessages(template, { instruction: row.instruction, ...shown }, { row: index });
     return {
       index,
       evalIndex: row.evalIndex,

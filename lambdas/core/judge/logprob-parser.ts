@@ -98,7 +98,10 @@ export interface FinalPreferenceOptions extends LogprobParserSettings {
  * @example
  * parseFinalPreference(rawChoice, { isSwitched: isSwitchedOutputs(instruction) });
  */
-export function parseFinalPreference(rawChoice: unknown, { isSwitched, ...settings }: FinalPreferenceOptions): LogprobParseResult {
+export function parseFinalPreference(
+  rawChoice: unknown,
+  { isSwitched, ...settings }: FinalPreferenceOptions,
+): LogprobParseResult {
   const parsed = parseLogprobPreference(rawChoice, settings);
   return parsed.ok ? { ok: true, preference: unswitchPreference(parsed.preference, { isSwitched }) } : parsed;
 }

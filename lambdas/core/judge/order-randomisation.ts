@@ -91,7 +91,9 @@ export interface SwitchState {
 
 /** The outputs in the order the judge sees them: `output_1` is shown as "m", `output_2` as "M". */
 export function applySwitch(pair: OutputPair, { isSwitched }: SwitchState): OutputPair {
-  return isSwitched ? { output_1: pair.output_2, output_2: pair.output_1 } : { output_1: pair.output_1, output_2: pair.output_2 };
+  return isSwitched
+    ? { output_1: pair.output_2, output_2: pair.output_1 }
+    : { output_1: pair.output_1, output_2: pair.output_2 };
 }
 
 /**

@@ -51,8 +51,12 @@ function prices(inputPerMillion: number, outputPerMillion: number): JudgePreset[
   };
 }
 
-function preset(name: string, officialConfig: string, model: string, price: JudgePreset['prices'], comparable = false): JudgePreset {
-  return { name, officialConfig, model, request: REQUEST, parser: PARSER, prices: price, comparableToLeaderboard: comparable };
+type PresetFields = Pick<JudgePreset, 'name' | 'officialConfig' | 'model' | 'prices'> & {
+  comparableToLeaderboard?: boolean;
+};
+
+function preset({ comparableToLeaderboard = false, ...fields }: PresetFields): JudgePreset {
+  return Object.freeze({ ...fields, request: REQUEST, parser: PARSER, comparableToLeaderboard });
 }
 
 /** The default judge: the one behind the public AlpacaEval 2.0 leaderboard. */
@@ -61,11 +65,22 @@ export const DEFAULT_JUDGE_PRESET = 'weighted_alpaca_eval_gpt4_turbo';
 // Prices: OpenAI public list prices in USD per 1M tokens as known when this was written (gpt-4-1106-preview and
 // gpt-4-turbo $10/$30, gpt-4.1 $2/$8, gpt-4o-mini $0.15/$0.60); list prices change, update them here.
 export const JUDGE_PRESETS: Readonly<Record<string, JudgePreset>> = Object.freeze({
-  weighted_alpaca_eval_gpt4_turbo: preset(DEFAULT_JUDGE_PRESET, 'weighted_alpaca_eval_gpt4_turbo', 'gpt-4-1106-preview', prices(10, 30), true),
-  gpt4_turbo_new: preset('gpt4_turbo_new', 'weighted_alpaca_eval_gpt4_turbo_new', 'gpt-4-turbo', prices(10, 30)),
-  'gpt4.1': preset('gpt4.1', 'weighted_alpaca_eval_gpt4.1', 'gpt-4.1-2025-04-14', prices(2, 8)),
+  weighted_alpaca_eval_gpt4_turbo: preset({
+    name: DEFAULT_JUDGE_PRESET, officialConfig: 'weighted_alpaca_eval_gpt4_turbo', model: 'gpt-4-1106-preview',
+    prices: prices(10, 30), comparableToLeaderboard: true,
+  }),
+  gpt4_turbo_new: preset({
+    name: 'gpt4_turbo_new', officialConfig: 'weighted_alpaca_eval_gpt4_turbo_new', model: 'gpt-4-turbo',
+    prices: prices(10, 30),
+  }),
+  'gpt4.1': preset({
+    name: 'gpt4.1', officialConfig: 'weighted_alpaca_eval_gpt4.1', model: 'gpt-4.1-2025-04-14', prices: prices(2, 8),
+  }),
   // the official config pins the dated snapshot gpt-4o-mini-2024-07-18
-  'gpt-4o-mini': preset('gpt-4o-mini', 'weighted_alpaca_eval_gpt-4o-mini-2024-07-18', 'gpt-4o-mini-2024-07-18', prices(0.15, 0.6)),
+  'gpt-4o-mini': preset({
+    name: 'gpt-4o-mini', officialConfig: 'weighted_alpaca_eval_gpt-4o-mini-2024-07-18', model: 'gpt-4o-mini-2024-07-18',
+    prices: prices(0.15, 0.6),
+  }),
 });
 
 /**
@@ -114,13 +129,5 @@ export function resolveJudge({ judge, judgeModel }: JudgeChoice = {}): JudgePres
   if (!requiresChatml(model)) {
     throw new UsageError(`judge model ${model} is not a chat model; only chat-completion judges are supported`);
   }
-  return {
-    name: `custom:${model}`,
-    officialConfig: null,
-    model,
-    request: REQUEST,
-    parser: PARSER,
-    prices: null,
-    comparableToLeaderboard: false,
-  };
+  return preset({ name: `custom:${model}`, officialConfig: null, model, prices: null });
 }

@@ -138,6 +138,10 @@ export function promptToChatMessages(prompt: string, { row }: ChatConversionOpti
 }
 
 /** Fills the template and converts it to chat messages: the request body's `messages`. */
-export function buildJudgeMessages(template: string, values: JudgeTemplateValues, options: ChatConversionOptions = {}): ChatMessage[] {
+export function buildJudgeMessages(
+  template: string,
+  values: JudgeTemplateValues,
+  options: ChatConversionOptions = {},
+): ChatMessage[] {
   return promptToChatMessages(fillTemplate(template, values), options);
 }
