@@ -31,6 +31,12 @@ export interface LcOptions {
   /** weight of the gamed baselines, halved (default 0.2 → 0.1 per gamed row) */
   regularizeToBaselineLambda?: number;
   nSplits?: number;
+  /**
+   * liblinear seeds of the CV fits. 'sklearn' (default): LogisticRegressionCV's — the k-th C of every fold
+   * gets RandomState(123) draw k. 'naive': every CV fit gets draw 0, as a hand-written loop of
+   * LogisticRegression(random_state=123) does (the synthetic fixture was made that way).
+   */
+  cvSeeding?: 'sklearn' | 'naive';
   /** whether to refit at the neighbouring Cs (default true) */
   sensitivity?: boolean;
 }
@@ -86,7 +92,10 @@ export interface LcPrepared {
   modelRows: ModelRows;
   train: TrainingSet;
   Cs: number[];
+  /** seed of the k-th C in every CV fold */
   seedsCv: number[];
+  /** seed of the refit (RandomState(123) draw 0) */
+  seedRefit: number;
   /** the all-rows liblinear problem (built lazily) */
   allRowsProblem?: PreparedL1rLr;
   options: Required<Omit<LcOptions, 'sensitivity'>>;
@@ -117,6 +126,7 @@ export function prepareLengthControlled(input: LcInput, options: LcOptions = {})
     foldOrder: options.foldOrder ?? 'stable',
     regularizeToBaselineLambda: options.regularizeToBaselineLambda ?? 0.2,
     nSplits: options.nSplits ?? 5,
+    cvSeeding: options.cvSeeding ?? 'sklearn',
   };
   const { model, baseline } = modelAndBaseline(input.annotations);
   const isBaseline = model === baseline;
@@ -124,7 +134,9 @@ export function prepareLengthControlled(input: LcInput, options: LcOptions = {})
   const modelRows = featurizeModelRows(input.annotations, input.gamed);
   const train = buildTrainingSet(modelRows, input.gamed, opts.regularizeToBaselineLambda);
   const Cs = logspaceCs(-4, 4, 10);
-  return { model, baseline, modelRows, train, Cs, seedsCv: liblinearSeedsCv(Cs.length, RANDOM_STATE), options: opts };
+  const draws = liblinearSeedsCv(Cs.length, RANDOM_STATE);
+  const seedsCv = opts.cvSeeding === 'naive' ? draws.map(() => draws[0]!) : draws;
+  return { model, baseline, modelRows, train, Cs, seedsCv, seedRefit: draws[0]!, options: opts };
 }
 
 /** Predictions for all model rows with std_delta_len = 0, and their mean / sem. */
@@ -137,7 +149,7 @@ export function predictModelRows(modelRows: ModelRows, w: ArrayLike<number>): { 
 }
 
 /** Refit on all training rows at C (seed draw 0 unless given), as LogisticRegressionCV's refit does. */
-export function refitLengthControlledAtC(prepared: LcPrepared, C: number, seed = prepared.seedsCv[0]!): LcRefit {
+export function refitLengthControlledAtC(prepared: LcPrepared, C: number, seed = prepared.seedRefit): LcRefit {
   prepared.allRowsProblem ??= prepareRows(prepared.train, allRows(prepared.train));
   const fit = refit(prepared.train, C, seed, TOL, MAX_ITER, prepared.allRowsProblem);
   const pred = predictModelRows(prepared.modelRows, fit.w);
@@ -199,7 +211,7 @@ export function lengthControlledWinRate(input: LcInput, options: LcOptions = {})
     coefficients: best.coefficients,
     cv: {
       Cs, foldScores: cv.foldScores, meanScores: cv.meanScores, sumScores: cv.sumScores,
-      bestMinusSecond: cv.bestMinusSecond, seedsCv, seedRefit: seedsCv[0]!, foldSizesRows: cv.foldSizesRows,
+      bestMinusSecond: cv.bestMinusSecond, seedsCv, seedRefit: prepared.seedRefit, foldSizesRows: cv.foldSizesRows,
       nIter: cv.nIter, foldOrder: prepared.options.foldOrder,
     },
     glmPreference: best.glmPreference,
