@@ -1,0 +1,230 @@
+/**
+ * A fake OpenAI-compatible generation engine on loopback, speaking the chat and completions APIs like vLLM.
+ *
+ * Throughput model (continuous batching): requests in flight share a fixed capacity of C tokens/s, and one request
+ * never goes faster than 1 token per `perTokenLatencyMs` — so the engine is saturated only when at least
+ * C · perTokenLatency/1000 requests are in flight. Output lengths come from a hash of the prompt (or a function),
+ * cut at `max_tokens` with finish reason `length`. Faults on demand: any HTTP status (e.g. 500, 429 with
+ * retry-after), connection reset, empty choices, a hung request; and a "no chat template" mode answering 400 as vLLM.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FakeEngineRequest {
+  path: string;
+  body: Record<string, any>;
+  /** The user message (chat) or the prompt (completions). */
+  prompt: string;
+  at: number;
+}
+
+export type Fault =
+  | { type: 'status'; status: number; message?: string; headers?: Record<string, string> }
+  | { type: 'reset' }
+  | { type: 'empty-choices' }
+  | { type: 'hang' };
+
+export interface FakeEngineOptions {
+  models?: string[];
+  capacityTokensPerSecond?: number;
+  perTokenLatencyMs?: number;
+  firstTokenLatencyMs?: number;
+  /** Tokens a prompt would produce without a limit; default 20–619 from a hash of the prompt. */
+  outputTokens?: (prompt: string) => number;
+  /** Answer chat requests with vLLM's HTTP 400 for a tokenizer without chat template. */
+  noChatTemplate?: boolean;
+  /** vLLM < 0.10 error bodies (`{"object":"error","message":…}`) instead of OpenAI's `{"error":{…}}`. */
+  legacyErrors?: boolean;
+  /** Decides a fault for the n-th (0-based) generation request. */
+  fault?: (req: FakeEngineRequest, n: number) => Fault | undefined;
+  port?: number;
+}
+
+export interface FakeEngine {
+  /** Base URL including `/v1`. */
+  baseUrl: string;
+  port: number;
+  /** Every generation request received, in arrival order. */
+  requests: FakeEngineRequest[];
+  /** Options; tests may change faults and modes between runs. */
+  options: FakeEngineOptions;
+  stats: { tokensServed: number; maxInFlight: number };
+  close(): Promise<void>;
+}
+
+/** The text the fake engine answers for a prompt: a tag identifying the prompt, then filler words, with edge spaces. */
+export function fakeOutputText(prompt: string, tokens: number): string {
+  const words = [promptTag(prompt), ...Array.from({ length: Math.max(0, tokens - 1) }, (_, i) => `w${i}`)];
+  return ` \n${words.join(' ')}\n `;
+}
+
+/** A short tag derived from the prompt, the first word of every answer. */
+export function promptTag(prompt: string): string {
+  return `[${createHash('sha256').update(prompt).digest('hex').slice(0, 10)}]`;
+}
+
+function defaultOutputTokens(prompt: string): number {
+  return 20 + (createHash('sha256').update(prompt).digest().readUInt32BE(0) % 600);
+}
+
+/** Processor sharing of the token capacity among active requests. */
+class TokenScheduler {
+  private readonly jobs = new Set<{ remaining: number; done: () => void }>();
+  private last = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  maxActive = 0;
+  constructor(private readonly options: FakeEngineOptions) {}
+
+  private rate(): number {
+    const perStream = 1 / (this.options.perTokenLatencyMs ?? 1);
+    const capacity = (this.options.capacityTokensPerSecond ?? 20_000) / 1000;
+    return this.jobs.size === 0 ? 0 : Math.min(perStream, capacity / this.jobs.size);
+  }
+
+  private advance(): void {
+    const now = performance.now();
+    const progress = this.rate() * (now - this.last);
+    for (const j of this.jobs) j.remaining -= progress;
+    this.last = now;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    for (const j of this.jobs) {
+      if (j.remaining <= 1e-3) {
+        this.jobs.delete(j);
+        j.done();
+      }
+    }
+    if (this.jobs.size === 0) return;
+    let min = Infinity;
+    for (const j of this.jobs) min = Math.min(min, j.remaining);
+    this.timer = setTimeout(() => {
+      this.advance();
+      this.schedule();
+    }, min / this.rate());
+  }
+
+  /** Resolves when `tokens` tokens have been generated; `cancel` drops the job (client went away). */
+  run(tokens: number): { finished: Promise<void>; cancel: () => void } {
+    this.advance();
+    let job!: { remaining: number; done: () => void };
+    const finished = new Promise<void>((done) => {
+      job = { remaining: tokens, done };
+    });
+    this.jobs.add(job);
+    this.maxActive = Math.max(this.maxActive, this.jobs.size);
+    this.schedule();
+    return {
+      finished,
+      cancel: () => {
+        if (!this.jobs.delete(job)) return;
+        this.advance();
+        this.schedule();
+      },
+    };
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function errorBody(options: FakeEngineOptions, status: number, message: string, type: string): unknown {
+  const info = { message, type, param: null, code: status };
+  return options.legacyErrors ? { object: 'error', ...info } : { error: info };
+}
+
+export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<FakeEngine> {
+  const requests: FakeEngineRequest[] = [];
+  const sockets = new Set<Socket>();
+  const scheduler = new TokenScheduler(options);
+  const stats = { tokensServed: 0, maxInFlight: 0 };
+
+  async function generate(path: string, body: Record<string, any>, res: ServerResponse): Promise<void> {
+    const chat = path === '/v1/chat/completions';
+    const prompt = chat ? String(body.messages?.at(-1)?.content ?? '') : String(body.prompt ?? '');
+    const request: FakeEngineRequest = { path, body, prompt, at: Date.now() };
+    const n = requests.push(request) - 1;
+    const models = options.models ?? ['fake-model'];
+    if (!models.includes(body.model)) {
+      return sendJson(res, 404, errorBody(options, 404, `The model \`${body.model}\` does not exist.`, 'NotFoundError'));
+    }
+    if (chat && options.noChatTemplate) {
+      return sendJson(res, 400, errorBody(options, 400, 'As of transformers v4.44, default chat template is no longer allowed, ' +
+        'so you must provide a chat template if the tokenizer does not define one.', 'BadRequestError'));
+    }
+    const fault = options.fault?.(request, n);
+    if (fault?.type === 'reset') return void res.socket?.destroy();
+    if (fault?.type === 'hang') return;
+    if (fault?.type === 'status') {
+      return sendJson(res, fault.status, errorBody(options, fault.status, fault.message ?? `injected ${fault.status}`, 'Fault'), fault.headers);
+    }
+    const wanted = (options.outputTokens ?? defaultOutputTokens)(prompt);
+    const tokens = Math.min(wanted, Number(body.max_tokens ?? 16));
+    if (options.firstTokenLatencyMs) await new Promise((r) => setTimeout(r, options.firstTokenLatencyMs));
+    const job = scheduler.run(tokens);
+    res.on('close', job.cancel);
+    stats.maxInFlight = Math.max(stats.maxInFlight, scheduler.maxActive);
+    await job.finished;
+    if (res.destroyed) return;
+    stats.tokensServed += tokens;
+    const text = fakeOutputText(prompt, tokens);
+    const finish = wanted > tokens ? 'length' : 'stop';
+    const usage = { prompt_tokens: prompt.split(/\s+/).length, completion_tokens: tokens, total_tokens: tokens + prompt.split(/\s+/).length };
+    const choices = fault?.type === 'empty-choices' ? [] : [chat
+      ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: finish, logprobs: null }
+      : { index: 0, text, finish_reason: finish, logprobs: null }];
+    sendJson(res, 200, {
+      id: `fake-${n}`, object: chat ? 'chat.completion' : 'text_completion', created: Math.floor(Date.now() / 1000),
+      model: body.model, choices, usage,
+    });
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (req.method === 'GET' && path === '/health') return void res.writeHead(200).end();
+      if (req.method === 'GET' && path === '/v1/models') {
+        const data = (options.models ?? ['fake-model']).map((id) => ({ id, object: 'model', owned_by: 'fake', created: 0 }));
+        return sendJson(res, 200, { object: 'list', data });
+      }
+      if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
+        let body: Record<string, any>;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          return sendJson(res, 400, errorBody(options, 400, 'invalid JSON', 'BadRequestError'));
+        }
+        generate(path, body, res).catch((err) => sendJson(res, 500, errorBody(options, 500, String(err), 'InternalError')));
+        return;
+      }
+      sendJson(res, 404, errorBody(options, 404, `no route ${req.method} ${path}`, 'NotFoundError'));
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    options,
+    stats,
+    close: () => new Promise<void>((resolve) => {
+      scheduler.stop();
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
