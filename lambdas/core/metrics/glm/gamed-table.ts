@@ -27,8 +27,11 @@ export class CsvFormatError extends Error {
     detail: string,
     readonly line: number | null = null,
   ) {
-    const where = row === null ? '' : ` row ${row}${line === null ? '' : ` (line ${line})`}`;
-    super(`${fileName}:${where}${field === null ? '' : ` field "${field}"`}: ${detail}`);
+    const where = [
+      row === null ? '' : `row ${row}${line === null ? '' : ` (line ${line})`}`,
+      field === null ? '' : `field "${field}"`,
+    ].filter((x) => x !== '');
+    super(`${fileName}: ${where.length > 0 ? `${where.join(' ')}: ` : ''}${detail}`);
     this.name = 'CsvFormatError';
   }
 }

@@ -83,6 +83,14 @@ export function numpyClassicArgsort(v: ArrayLike<number>): Int32Array {
   return tosort;
 }
 
+/** numpy's `aheapsort` argsort alone (introsort's fallback below the depth limit). */
+export function numpyHeapArgsort(v: ArrayLike<number>): Int32Array {
+  const tosort = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) tosort[i] = i;
+  aheapsort(v, tosort, 0, v.length);
+  return tosort;
+}
+
 /** numpy's `aheapsort` on tosort[start .. start+n). */
 function aheapsort(v: ArrayLike<number>, tosort: Int32Array, start: number, n: number): void {
   const a = (k: number): number => tosort[start + k - 1]!; // 1-based view
