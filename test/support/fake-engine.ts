@@ -64,7 +64,8 @@ export function promptTag(prompt: string): string {
   return `[${createHash('sha256').update(prompt).digest('hex').slice(0, 10)}]`;
 }
 
-function defaultOutputTokens(prompt: string): number {
+/** The tokens a prompt produces by default (before `max_tokens`): 20–619 from a hash of the prompt. */
+export function defaultOutputTokens(prompt: string): number {
   return 20 + (createHash('sha256').update(prompt).digest().readUInt32BE(0) % 600);
 }
 
