@@ -16,3 +16,19 @@ export interface BlobStore {
   /** The URL a person can open for a key (a path on disk, or s3://…). */
   locate(key: string): string;
 }
+
+/** Where a benchmark asset came from, recorded in outputs so a number can be traced to its inputs. */
+export interface AssetProvenance {
+  name: string;
+  source: string;
+  origin: 'flag' | 'env' | 'default';
+  sha256: string;
+  pinnedSha256: string | null;
+  matchesPin: boolean | null;
+  fromCache: boolean;
+}
+
+/** Supplies benchmark assets by name (eval set, judge template, leaderboard, LC tables). */
+export interface AssetSource {
+  text(name: import('./core/assets-catalog.ts').AssetName): Promise<{ asset: AssetProvenance; text: string }>;
+}

@@ -1,0 +1,77 @@
+/** `aep aggregate`: annotations → metrics.json, leaderboard.csv, annotations.json (with glm_preference). */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Command, Option } from 'commander';
+import { InputError } from '../../lambdas/core/errors.ts';
+import { aggregate, lcDetails } from '../../lambdas/services/aggregate.ts';
+import { action, assetResolver } from './common.ts';
+
+interface AggregateFlags {
+  annotations: string;
+  modelOutputs?: string;
+  instructionDifficulty?: string;
+  gamed?: string;
+  leaderboard?: string;
+  name?: string;
+  out: string;
+  json?: boolean;
+  foldOrder: 'stable' | 'numpy-classic';
+  cacheDir?: string;
+}
+
+async function readInput(path: string): Promise<{ text: string; file: string }> {
+  try {
+    const bytes = await readFile(path);
+    return { text: (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'), file: path };
+  } catch (err) {
+    throw new InputError({ file: path }, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+}
+
+export function aggregateCommand(): Command {
+  return new Command('aggregate')
+    .description('compute the AlpacaEval 2.0 metrics (win rate, LC win rate) of an annotations.json and insert the model into the leaderboard')
+    .requiredOption('--annotations <file>', 'annotations.json in the official row format (.gz accepted)')
+    .option('--model-outputs <file>', 'model_outputs.json (avg_length is computed from it; else from output_2)')
+    .option('--instruction-difficulty <path|url>', 'instruction_difficulty.csv, checked against df_gamed.csv (default: the public HF file)')
+    .option('--gamed <path|url>', 'df_gamed.csv for the LC GLM (default: the public HF file)')
+    .option('--leaderboard <path|url>', 'the official AlpacaEval 2.0 leaderboard CSV (default: pinned public copy)')
+    .option('--name <name>', 'leaderboard name of the model (default: its generator)')
+    .option('--out <dir>', 'output directory', '.')
+    .option('--json', 'print one JSON object (the metrics) on stdout')
+    .addOption(new Option('--fold-order <order>', 'GroupKFold tie order of the LC cross-validation').choices(['stable', 'numpy-classic']).default('stable'))
+    .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
+    .action(action('aggregate', async (flags: AggregateFlags) => {
+      const assets = assetResolver({ gamed: flags.gamed, 'instruction-difficulty': flags.instructionDifficulty, leaderboard: flags.leaderboard }, flags.cacheDir);
+      const result = await aggregate({
+        annotations: await readInput(flags.annotations),
+        modelOutputs: flags.modelOutputs ? await readInput(flags.modelOutputs) : undefined,
+        name: flags.name,
+        assets,
+        foldOrder: flags.foldOrder,
+      });
+      const out = resolve(flags.out);
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, 'metrics.json'), `${JSON.stringify(result.metrics, null, 2)}\n`);
+      await writeFile(join(out, 'leaderboard.csv'), result.leaderboardCsv);
+      await writeFile(join(out, 'lc_glm.json'), `${JSON.stringify(lcDetails(result.lc), null, 2)}\n`);
+      for (const w of result.metrics.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result.metrics)}\n`);
+        return;
+      }
+      const m = result.metrics;
+      const f = (x: number) => x.toFixed(2);
+      process.stdout.write([
+        `${m.name} vs ${m.baseline} (${m.n_total} judged rows${m.n_failed_annotations ? `, ${m.n_failed_annotations} failed` : ''})`,
+        `  length-controlled win rate  ${f(m.length_controlled_winrate)} ± ${f(m.lc_standard_error)}   (C-sensitivity band ${f(m.lc_sensitivity.band[0])}–${f(m.lc_sensitivity.band[1])})`,
+        `  win rate                    ${f(m.win_rate)} ± ${f(m.standard_error)}`,
+        `  discrete win rate           ${f(m.discrete_win_rate)}   wins ${m.n_wins} / losses ${m.n_wins_base} / draws ${m.n_draws}`,
+        `  average length              ${m.avg_length}`,
+        `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}`,
+        `wrote metrics.json, leaderboard.csv and lc_glm.json to ${out}`,
+        '',
+      ].join('\n'));
+    }));
+}
