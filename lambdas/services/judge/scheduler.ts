@@ -1,0 +1,215 @@
+/**
+ * Runs attempts of many tasks under a concurrency limit, RPM/TPM budgets and adaptive slow-down, retrying transient
+ * failures with exponential backoff and jitter (or the server's `retry-after`), with a per-attempt timeout and a cap
+ * on attempts. Every task ends in exactly one `onResult` call — a value or a recorded failure — unless a task throws
+ * (a run-level failure), which stops the run: in-flight attempts are cancelled and the error is rethrown after they
+ * settle, with every success that arrived before it already reported.
+ */
+import { backoffDelayMs, type RetryPolicy } from '../../core/generation/retry.ts';
+import { Wakeup, type Clock } from './clock.ts';
+import { RateControl } from './rate-control.ts';
+
+export interface SchedulerSettings {
+  concurrency: number;
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  /** Attempts per task, the first included; then the task is recorded as failed. */
+  maxAttempts: number;
+  attemptTimeoutMs: number;
+  /** First backoff ceiling (doubles per failure, equal jitter). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Longest `retry-after` honoured. */
+  maxRetryAfterMs: number;
+  /** 429s within this window after a slow-down do not slow down again. */
+  rateLimitCooldownMs: number;
+}
+
+export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = Object.freeze({
+  concurrency: 16,
+  maxAttempts: 10,
+  attemptTimeoutMs: 120_000,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 120_000,
+  rateLimitCooldownMs: 1_000,
+});
+
+/** One attempt's result. `rateLimited` marks an HTTP 429 (slows everyone down). */
+export type AttemptResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: string; retryable: boolean; rateLimited?: boolean; retryAfterMs?: number | undefined };
+
+/** A task's final result. */
+export type TaskResult<T> =
+  | { ok: true; value: T; attempts: number }
+  | { ok: false; reason: string; retryable: boolean; attempts: number };
+
+export interface SchedulerTask<T> {
+  readonly id: string;
+  /** Estimated tokens of one request (for the TPM budget). */
+  readonly tokens: number;
+  /** One attempt; must honour `signal`. Throwing stops the whole run. */
+  attempt(context: { signal: AbortSignal; attempt: number }): Promise<AttemptResult<T>>;
+}
+
+/** Live counters, readable while the run goes on (progress) and after it (summary). */
+export interface SchedulerStats {
+  attempts: number;
+  retries: number;
+  rateLimited: number;
+  timeouts: number;
+  inFlight: number;
+  peakInFlight: number;
+  /** Slow-downs triggered by 429s. */
+  slowdowns: number;
+}
+
+export function newSchedulerStats(): SchedulerStats {
+  return { attempts: 0, retries: 0, rateLimited: 0, timeouts: 0, inFlight: 0, peakInFlight: 0, slowdowns: 0 };
+}
+
+export interface RunScheduledOptions<T> {
+  tasks: readonly SchedulerTask<T>[];
+  settings: SchedulerSettings;
+  clock: Clock;
+  /** Uniform in [0, 1), for jitter. */
+  random: () => number;
+  /** Called once per task; awaited before the task counts as done. Throwing stops the run. */
+  onResult: (task: SchedulerTask<T>, result: TaskResult<T>) => void | Promise<void>;
+  onRetry?: (info: { id: string; attempt: number; delayMs: number; reason: string }) => void;
+  stats?: SchedulerStats;
+  /** Stops the run (in-flight attempts are cancelled; unfinished tasks get no result). */
+  signal?: AbortSignal;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+interface Entry<T> {
+  task: SchedulerTask<T>;
+  attempts: number;
+}
+
+export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<SchedulerStats> {
+  const { settings: s, clock } = options;
+  const stats = options.stats ?? newSchedulerStats();
+  const policy: RetryPolicy = {
+    maxAttempts: s.maxAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, maxRetryAfterMs: s.maxRetryAfterMs,
+  };
+  const control = new RateControl({
+    concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, cooldownMs: s.rateLimitCooldownMs,
+  });
+  const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0 }));
+  const running = new Set<Promise<void>>();
+  const stop = new AbortController();
+  const wake = new Wakeup(clock);
+  let waiting = 0;
+  let fatal: { error: unknown } | undefined;
+  const onOuterAbort = () => {
+    stop.abort();
+    wake.notify();
+  };
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const fail = (error: unknown) => {
+    fatal ??= { error };
+    stop.abort();
+    wake.notify();
+  };
+
+  const attemptOnce = async (entry: Entry<T>): Promise<AttemptResult<T> | undefined> => {
+    entry.attempts++;
+    stats.attempts++;
+    const attemptAc = new AbortController();
+    const onStop = () => attemptAc.abort();
+    stop.signal.addEventListener('abort', onStop, { once: true });
+    const timerAc = new AbortController();
+    const timer = clock.sleep(s.attemptTimeoutMs, timerAc.signal).then(() => {
+      if (timerAc.signal.aborted) return undefined;
+      attemptAc.abort();
+      return TIMED_OUT;
+    });
+    const call = entry.task.attempt({ signal: attemptAc.signal, attempt: entry.attempts });
+    call.catch(() => undefined); // a late rejection after a timeout is not unhandled
+    try {
+      const r = await Promise.race([call, timer]);
+      if (r !== TIMED_OUT) return r as AttemptResult<T>;
+      stats.timeouts++;
+      return { ok: false, retryable: true, reason: `no answer within ${s.attemptTimeoutMs} ms` };
+    } catch (error) {
+      fail(error);
+      return undefined;
+    } finally {
+      timerAc.abort();
+      stop.signal.removeEventListener('abort', onStop);
+    }
+  };
+
+  const settle = async (entry: Entry<T>, r: AttemptResult<T>): Promise<void> => {
+    if (r.ok) {
+      control.onSuccess();
+      await options.onResult(entry.task, { ok: true, value: r.value, attempts: entry.attempts });
+      return;
+    }
+    if (stop.signal.aborted) return; // cancelled by the stop: no result, the task stays unfinished
+    if (r.rateLimited) {
+      stats.rateLimited++;
+      const before = control.cuts;
+      control.onRateLimited(r.retryAfterMs);
+      stats.slowdowns += control.cuts - before;
+    }
+    if (r.retryable && entry.attempts < s.maxAttempts) {
+      const delayMs = backoffDelayMs({ failures: entry.attempts, policy, random: options.random, retryAfterMs: r.retryAfterMs });
+      stats.retries++;
+      options.onRetry?.({ id: entry.task.id, attempt: entry.attempts, delayMs, reason: r.reason });
+      waiting++;
+      void clock.sleep(delayMs, stop.signal).then(() => {
+        waiting--;
+        ready.unshift(entry); // retries first: they must not pile up at the tail
+        wake.notify();
+      });
+      return;
+    }
+    const reason = r.retryable ? `${r.reason} (gave up after ${entry.attempts} attempts)` : r.reason;
+    await options.onResult(entry.task, { ok: false, reason, retryable: r.retryable, attempts: entry.attempts });
+  };
+
+  const launch = (entry: Entry<T>) => {
+    stats.inFlight++;
+    stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
+    const p = (async () => {
+      const r = await attemptOnce(entry);
+      if (r) await settle(entry, r);
+    })()
+      .catch(fail)
+      .finally(() => {
+        stats.inFlight--;
+        running.delete(p);
+        wake.notify();
+      });
+    running.add(p);
+  };
+
+  try {
+    while (!stop.signal.aborted && (ready.length > 0 || waiting > 0 || running.size > 0)) {
+      if (ready.length === 0 || running.size >= control.concurrency()) {
+        await wake.wait();
+        continue;
+      }
+      const entry = ready[0]!;
+      const delay = control.waitMs(entry.task.tokens);
+      if (delay > 0) {
+        await wake.wait(delay);
+        continue;
+      }
+      ready.shift();
+      control.take(entry.task.tokens);
+      launch(entry);
+    }
+    await Promise.allSettled([...running]);
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  if (fatal) throw fatal.error;
+  return stats;
+}
