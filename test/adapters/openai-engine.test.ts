@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIEngine } from '../../lambdas/adapters/openai-engine.ts';
 import type { EngineRequest } from '../../lambdas/core/generation/engine.ts';
 import { ChatTemplateMissingError, EngineError } from '../../lambdas/core/generation/errors.ts';
-import { fakeOutputText, startFakeEngine, type FakeEngine, type FakeEngineOptions } from '../support/fake-engine.ts';
+import { fakeOutputText, startFakeEngine, type FakeEngine, type FakeEngineOptions, type Fault } from '../support/fake-engine.ts';
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4 };
 let engine: FakeEngine | undefined;
@@ -64,7 +64,7 @@ describe('OpenAIEngine', () => {
 
     it('honours retry-after-ms and retry-after on HTTP 429', async () => {
       const client = await setup({
-        fault: (_r, n) => (n === 0 ? { type: 'status', status: 429, headers: { 'retry-after-ms': '300' } }
+        fault: (_r, n): Fault | undefined => (n === 0 ? { type: 'status', status: 429, headers: { 'retry-after-ms': '300' } }
           : n === 1 ? { type: 'status', status: 429, headers: { 'retry-after': '1' } } : undefined),
       });
       await client.complete(chat());

@@ -52,8 +52,8 @@ export interface EngineProcessFailure {
   outputTail: string;
 }
 
-/** Thrown when a spawned engine (vllm serve) cannot be started, dies early or never becomes healthy. */
-export class EngineStartError extends AepError {
+/** Thrown when a spawned engine (vllm serve) cannot be started, never becomes healthy, or dies while in use. */
+export class EngineProcessError extends AepError {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly outputTail: string;
