@@ -5,6 +5,7 @@
  * (a run-level failure), which stops the run: in-flight attempts are cancelled and the error is rethrown after they
  * settle, with every success that arrived before it already reported.
  */
+import { setMaxListeners } from 'node:events';
 import { backoffDelayMs, type RetryPolicy } from '../../core/generation/retry.ts';
 import { Wakeup, type Clock } from './clock.ts';
 import { RateControl } from './rate-control.ts';
@@ -102,6 +103,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
   const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0 }));
   const running = new Set<Promise<void>>();
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // one listener per attempt in flight and per retry waiting
   const wake = new Wakeup(clock);
   let waiting = 0;
   let fatal: { error: unknown } | undefined;

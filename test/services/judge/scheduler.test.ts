@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SCHEDULER_SETTINGS, runScheduled, type AttemptResult, type SchedulerSettings, type SchedulerTask, type TaskResult,
+} from '../../../lambdas/services/judge/scheduler.ts';
+import { VirtualClock } from './virtual-clock.ts';
+
+type Script = (attempt: number, clock: VirtualClock, signal: AbortSignal) => Promise<AttemptResult<string>>;
+
+interface Log {
+  starts: { id: string; at: number; attempt: number }[];
+  results: Map<string, TaskResult<string> & { at: number }>;
+  maxInFlight: number;
+}
+
+/** Runs `n` tasks with a per-task script on virtual time. */
+async function run(options: { n: number; script: Script; settings?: Partial<SchedulerSettings>; tokens?: number }) {
+  const clock = new VirtualClock();
+  const log: Log = { starts: [], results: new Map(), maxInFlight: 0 };
+  let inFlight = 0;
+  const tasks: SchedulerTask<string>[] = Array.from({ length: options.n }, (_, i) => ({
+    id: `t${i}`,
+    tokens: options.tokens ?? 0,
+    attempt: async ({ signal, attempt }) => {
+      log.starts.push({ id: `t${i}`, at: clock.now(), attempt });
+      inFlight++;
+      log.maxInFlight = Math.max(log.maxInFlight, inFlight);
+      try {
+        return await options.script(attempt, clock, signal);
+      } finally {
+        inFlight--;
+      }
+    },
+  }));
+  const settings = { ...DEFAULT_SCHEDULER_SETTINGS, ...options.settings };
+  const stats = await clock.run(runScheduled({
+    tasks, settings, clock, random: () => 0,
+    onResult: (task, r) => void log.results.set(task.id, { ...r, at: clock.now() }),
+  }));
+  return { log, stats, end: clock.now() };
+}
+
+const ok = (latencyMs: number): Script => async (_a, clock) => {
+  await clock.sleep(latencyMs);
+  return { ok: true, value: 'done' };
+};
+
+describe('scheduler', () => {
+  describe('runScheduled', () => {
+    it('keeps at most `concurrency` attempts in flight and finishes every task once', async () => {
+      // Act
+      const { log, end } = await run({ n: 100, script: ok(300), settings: { concurrency: 8 } });
+      // Assess
+      expect(log.maxInFlight).toBe(8);
+      expect(log.results.size).toBe(100);
+      expect(log.starts).toHaveLength(100);
+      expect(end).toBe(Math.ceil(100 / 8) * 300);
+    });
+
+    it('spaces requests to the RPM budget after a one-second burst', async () => {
+      // Act: 600 RPM = 10/s with a burst of 10
+      const { log, end } = await run({ n: 60, script: ok(0), settings: { concurrency: 50, rpm: 600 } });
+      // Assess
+      const at = log.starts.map((s) => s.at);
+      expect(at.slice(0, 10).every((t) => t === 0)).toBe(true);
+      for (let i = 10; i < at.length; i++) expect(at[i]).toBeCloseTo((i - 9) * 100, 6);
+      expect(end).toBeCloseTo(5000, 6);
+    });
+
+    it('spaces requests to the TPM budget using each task\'s token estimate', async () => {
+      // Act: 60,000 TPM = 1,000 tokens/s, 500 tokens per request → 2 requests/s after a burst of 2
+      const { log } = await run({ n: 8, script: ok(0), tokens: 500, settings: { concurrency: 8, tpm: 60_000 } });
+      // Assess
+      expect(log.starts.map((s) => s.at)).toEqual([0, 0, 500, 1000, 1500, 2000, 2500, 3000]);
+    });
+
+    it('honours retry-after on 429 for everyone and counts one burst of 429s as one slow-down', async () => {
+      // Prepare: the first wave (16 attempts started at t=0) is rate limited with retry-after 2 s, then all succeed
+      const script: Script = async (_attempt, clock) => {
+        const startedAt = clock.now();
+        await clock.sleep(100);
+        return startedAt === 0
+          ? { ok: false, reason: '429', retryable: true, rateLimited: true, retryAfterMs: 2000 }
+          : { ok: true, value: 'done' };
+      };
+      // Act
+      const { log, stats } = await run({ n: 64, script, settings: { concurrency: 16 } });
+      // Assess: nothing starts again before t=2100; then at most 8 at once (halved)
+      const later = log.starts.filter((s) => s.at > 0);
+      expect(Math.min(...later.map((s) => s.at))).toBeGreaterThanOrEqual(2100);
+      expect(later.filter((s) => s.at === Math.min(...later.map((x) => x.at)))).toHaveLength(8);
+      expect(stats.rateLimited).toBe(16);
+      expect(stats.slowdowns).toBe(1);
+      expect(log.results.size).toBe(64);
+      expect([...log.results.values()].every((r) => r.ok)).toBe(true);
+    });
+
+    it('reduces effective concurrency after a 429 and grows it back with successes', async () => {
+      // Prepare: one 429 on the very first attempt, then only successes
+      let first = true;
+      const script: Script = async (_a, clock) => {
+        await clock.sleep(100);
+        if (first) {
+          first = false;
+          return { ok: false, reason: '429', retryable: true, rateLimited: true };
+        }
+        return { ok: true, value: 'done' };
+      };
+      const clock = new VirtualClock();
+      const inFlightAt: number[] = [];
+      let inFlight = 0;
+      const tasks: SchedulerTask<string>[] = Array.from({ length: 400 }, (_, i) => ({
+        id: `t${i}`, tokens: 0,
+        attempt: async (ctx) => {
+          inFlight++;
+          inFlightAt.push(inFlight);
+          try {
+            return await script(ctx.attempt, clock, ctx.signal);
+          } finally {
+            inFlight--;
+          }
+        },
+      }));
+      // Act
+      await clock.run(runScheduled({
+        tasks, settings: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: 16 }, clock, random: () => 0, onResult: () => undefined,
+      }));
+      // Assess: right after the 429 the limit drops to 8 (+1 per round of successes), and ends back at 16
+      expect(Math.max(...inFlightAt.slice(16, 40))).toBeLessThanOrEqual(10);
+      expect(Math.max(...inFlightAt.slice(-100))).toBe(16);
+    });
+
+    it('backs off exponentially on retryable failures and gives up after maxAttempts with the reason', async () => {
+      // Prepare
+      const script: Script = async () => ({ ok: false, reason: 'HTTP 500: boom', retryable: true });
+      // Act
+      const { log } = await run({ n: 1, script, settings: { maxAttempts: 4, baseDelayMs: 400, maxDelayMs: 10_000 } });
+      // Assess: random() = 0 → delays c/2 with c = 400, 800, 1600
+      expect(log.starts.map((s) => s.at)).toEqual([0, 200, 600, 1400]);
+      expect(log.results.get('t0')).toMatchObject({
+        ok: false, retryable: true, attempts: 4, reason: 'HTTP 500: boom (gave up after 4 attempts)',
+      });
+    });
+
+    it('records a non-retryable failure at once', async () => {
+      // Act
+      const { log } = await run({ n: 1, script: async () => ({ ok: false, reason: 'too long', retryable: false }) });
+      // Assess
+      expect(log.starts).toHaveLength(1);
+      expect(log.results.get('t0')).toMatchObject({ ok: false, retryable: false, attempts: 1, reason: 'too long' });
+    });
+
+    it('times out a hung attempt, aborts its signal and retries it', async () => {
+      // Prepare
+      const aborted: boolean[] = [];
+      const script: Script = async (attempt, clock, signal) => {
+        if (attempt === 1) {
+          await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+          aborted.push(signal.aborted);
+          return { ok: false, reason: 'cancelled', retryable: true };
+        }
+        await clock.sleep(10);
+        return { ok: true, value: 'late but fine' };
+      };
+      // Act
+      const { log, stats } = await run({ n: 1, script, settings: { attemptTimeoutMs: 5000, baseDelayMs: 100 } });
+      // Assess
+      expect(aborted).toEqual([true]);
+      expect(stats.timeouts).toBe(1);
+      expect(log.starts.map((s) => s.at)).toEqual([0, 5050]);
+      expect(log.results.get('t0')).toMatchObject({ ok: true, attempts: 2 });
+    });
+
+    it('puts retries ahead of tasks that have not started', async () => {
+      // Prepare: t0 fails once; with concurrency 1 its retry must run before t2, t3, …
+      const failedOnce = new Set<number>();
+      const clock = new VirtualClock();
+      const order: string[] = [];
+      const tasks: SchedulerTask<string>[] = Array.from({ length: 5 }, (_, i) => ({
+        id: `t${i}`, tokens: 0,
+        attempt: async () => {
+          order.push(`t${i}`);
+          await clock.sleep(100);
+          if (i === 0 && !failedOnce.has(i)) {
+            failedOnce.add(i);
+            return { ok: false, reason: '500', retryable: true };
+          }
+          return { ok: true, value: 'x' };
+        },
+      }));
+      // Act
+      await clock.run(runScheduled({
+        tasks, settings: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: 1, baseDelayMs: 50 }, clock, random: () => 0,
+        onResult: () => undefined,
+      }));
+      // Assess: t1 starts while t0 waits 25 ms; t0's retry comes right after t1
+      expect(order).toEqual(['t0', 't1', 't0', 't2', 't3', 't4']);
+    });
+
+    it('stops on a thrown run-level error: cancels in-flight attempts, keeps earlier results, rethrows', async () => {
+      // Prepare
+      const clock = new VirtualClock();
+      const results: string[] = [];
+      const cancelled: string[] = [];
+      const tasks: SchedulerTask<string>[] = Array.from({ length: 20 }, (_, i) => ({
+        id: `t${i}`, tokens: 0,
+        attempt: async ({ signal }) => {
+          if (i === 5) {
+            await clock.sleep(150);
+            throw new Error('401 bad key');
+          }
+          await clock.sleep(i < 4 ? 100 : 1000, signal);
+          if (signal.aborted) {
+            cancelled.push(`t${i}`);
+            return { ok: false, reason: 'cancelled', retryable: true };
+          }
+          return { ok: true, value: 'x' };
+        },
+      }));
+      // Act
+      const err = await clock.run(runScheduled({
+        tasks, settings: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: 8 }, clock, random: () => 0,
+        onResult: (t) => void results.push(t.id),
+      })).catch((e: unknown) => e);
+      // Assess
+      expect((err as Error).message).toBe('401 bad key');
+      expect(results).toEqual(['t0', 't1', 't2', 't3']);
+      expect(cancelled.sort()).toEqual(['t10', 't11', 't4', 't6', 't7', 't8', 't9']);
+    });
+  });
+});
