@@ -129,7 +129,7 @@ export async function startVllm(o: VllmServeOptions): Promise<VllmProcess> {
   const stop = async () => {
     if (!done) {
       killGroup('SIGTERM');
-      const grace = sleep(o.stopGraceMs ?? 20_000, 'timeout' as const);
+      const grace = sleep(o.stopGraceMs ?? 20_000, 'timeout' as const, { ref: false });
       if ((await Promise.race([exited, grace])) === 'timeout') {
         killGroup('SIGKILL');
         await exited;
@@ -166,7 +166,7 @@ export async function startVllm(o: VllmServeOptions): Promise<VllmProcess> {
       const body = res ? ((await res.json().catch(() => ({}))) as { data?: { id?: string }[] }) : undefined;
       if (body?.data?.some((m) => m.id === o.servedModelName)) break;
     }
-    await Promise.race([sleep(poll), exited]);
+    await Promise.race([sleep(poll, undefined, { ref: false }), exited]);
   }
   return {
     baseUrl: `${origin}/v1`, pid: child.pid!, command: [command, ...args], startupMs: Date.now() - started,

@@ -53,5 +53,10 @@ if (mode === 'hang') {
     },
   });
   process.stdout.write(`INFO Uvicorn running on ${engine.baseUrl}\n`);
-  if (mode !== 'ignore-term') process.on('SIGTERM', () => engine.close().then(() => process.exit(0)));
+  if (mode !== 'ignore-term') {
+    process.on('SIGTERM', () => {
+      process.stdout.write('INFO stand-in: SIGTERM, shutting down\n');
+      void engine.close().then(() => process.exit(0));
+    });
+  }
 }
