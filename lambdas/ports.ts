@@ -32,3 +32,10 @@ export interface AssetProvenance {
 export interface AssetSource {
   text(name: import('./core/assets-catalog.ts').AssetName): Promise<{ asset: AssetProvenance; text: string }>;
 }
+
+/** Structured logging (Powertools' Logger in Lambda, a stderr logger locally). Never given secrets. */
+export interface LogPort {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}

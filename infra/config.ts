@@ -1,0 +1,55 @@
+/**
+ * Typed stack configuration, read from `cdk.json` context key `aep` (overridable with `-c aep='{"…"}'`).
+ * Validated once in bin/app.ts; constructs receive plain typed props and never read the environment.
+ */
+import { z } from 'zod';
+import { GenerationConfigSchema, JudgeConfigSchema } from '../lambdas/core/run/run-config.ts';
+
+export const ModelSourceSchema = z.discriminatedUnion('kind', [
+  /** A Hugging Face repository: the watcher evaluates each new commit of `revision` (a branch). */
+  z.object({ kind: z.literal('huggingface'), repo: z.string().min(1), revision: z.string().default('main') }),
+  /** Checkpoints uploaded to the results bucket under `checkpoints/<name>/…`; a `READY` object marks one complete. */
+  z.object({ kind: z.literal('s3'), name: z.string().min(1) }),
+]);
+
+export const StackConfigSchema = z.object({
+  /** What the schedule watches, and the model name of runs it starts. */
+  modelSource: ModelSourceSchema.default({ kind: 'huggingface', repo: 'W-61/hh-llama32-1b-sft', revision: 'main' }),
+  /** Leaderboard name of the model (default: the repo's or checkpoint's name). */
+  modelName: z.string().optional(),
+  judge: JudgeConfigSchema.prefault({}),
+  generation: GenerationConfigSchema.prefault({}),
+  gpu: z.object({
+    instanceTypes: z.array(z.string()).min(1).default(['g6.xlarge', 'g5.xlarge']),
+    /** Spot first; an on-demand environment is always behind it in the queue. */
+    spot: z.boolean().default(true),
+    maxvCpus: z.number().int().positive().default(16),
+    /** Root volume for the vLLM image and model weights. */
+    rootVolumeGiB: z.number().int().min(30).default(200),
+    jobTimeoutMinutes: z.number().int().positive().default(120),
+    /** The vLLM flags of the container. */
+    maxModelLen: z.number().int().positive().default(4096),
+    gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
+  }).prefault({}),
+  /** EventBridge Scheduler expression for the checkpoint watcher, or null for none. */
+  schedule: z.string().nullable().default('rate(6 hours)'),
+  budgets: z.object({
+    /** Refuse to start a run whose judge estimate exceeds this many dollars. */
+    maxJudgeCostUsd: z.number().positive().default(25),
+  }).prefault({}),
+  /** Days judge-cache objects are kept (a cache, not results). */
+  judgeCacheDays: z.number().int().positive().default(90),
+});
+
+export type StackConfig = z.infer<typeof StackConfigSchema>;
+
+/** Parses the `aep` context value (an object from cdk.json, or a JSON string from `-c`). */
+export function parseStackConfig(value: unknown): StackConfig {
+  const raw = typeof value === 'string' ? JSON.parse(value) : value ?? {};
+  const parsed = StackConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(`cdk.json context "aep" is invalid: ${issues}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,73 @@
+/**
+ * The paved road for the pipeline's Lambda functions: Node 22 on arm64, ESM bundle built locally by esbuild,
+ * structured JSON logs (Powertools) to a log group with retention, X-Ray tracing. `bindBucket` and `bindSecret`
+ * set the environment variable and the grant together, so neither can be forgotten.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const HANDLERS_DIR = join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
+const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface EvalFunctionProps {
+  /** File name in lambdas/handlers/ without extension, e.g. `judge-chunk`. */
+  handler: string;
+  description: string;
+  timeout?: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+}
+
+export class EvalFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: EvalFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: join(HANDLERS_DIR, `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.minutes(5),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { POWERTOOLS_SERVICE_NAME: 'alpaca-eval-pipeline', NODE_OPTIONS: '--enable-source-maps', AEP_VERSION: VERSION, ...props.environment },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        sourceMap: true,
+        minify: true,
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies inside an ESM bundle need `require`.
+        banner: "import { createRequire as __aepCreateRequire } from 'node:module'; const require = __aepCreateRequire(import.meta.url);",
+        externalModules: [],
+      },
+    });
+  }
+
+  /** Sets `RESULTS_BUCKET` and grants read or read/write on the bucket. */
+  bindBucket(bucket: s3.IBucket, access: 'read' | 'readWrite'): this {
+    this.fn.addEnvironment('RESULTS_BUCKET', bucket.bucketName);
+    if (access === 'read') bucket.grantRead(this.fn);
+    else bucket.grantReadWrite(this.fn);
+    return this;
+  }
+
+  /** Sets `envVar` to the secret's ARN and grants reading its value (never the value itself). */
+  bindSecret(secret: secretsmanager.ISecret, envVar: string): this {
+    this.fn.addEnvironment(envVar, secret.secretArn);
+    secret.grantRead(this.fn);
+    return this;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The evaluation workflow (Step Functions, JSONPath so that `aep run` can execute the very same definition
+ * locally): Prepare → generate on Batch unless outputs are given → judge in chunks (Map of Lambdas, or the OpenAI
+ * Batch API loop) → aggregate → report. Every failure is caught, recorded in the run manifest, then fails the run.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as batch from 'aws-cdk-lib/aws-batch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** State names: they are what people read in the console, and what the local runner binds handlers to. */
+export const STATES = {
+  prepare: 'Prepare Run',
+  outputsGiven: 'Outputs Given?',
+  generate: 'Generate Outputs',
+  judgeMode: 'Judge Mode?',
+  judgeChunks: 'Judge Chunks',
+  judgeChunk: 'Judge Chunk',
+  submitBatch: 'Submit Judge Batch',
+  waitBatch: 'Wait For Judge Batch',
+  checkBatch: 'Check Judge Batch',
+  batchDone: 'Judge Batch Done?',
+  aggregate: 'Aggregate Results',
+  report: 'Render Report',
+  recordFailure: 'Record Failure',
+  failed: 'Run Failed',
+  succeeded: 'Run Succeeded',
+} as const;
+
+/** Error names a chunk throws when some rows still failed: retried by the state machine. */
+export const RETRYABLE_JUDGE_ERRORS = ['JudgeRowsFailedError', 'JudgeQuotaError'];
+
+export interface EvalWorkflowFunctions {
+  prepare: lambda.IFunction;
+  judgeChunk: lambda.IFunction;
+  judgeBatch: lambda.IFunction;
+  aggregate: lambda.IFunction;
+  report: lambda.IFunction;
+  recordFailure: lambda.IFunction;
+}
+
+export interface EvalWorkflowProps {
+  functions: EvalWorkflowFunctions;
+  jobQueue: batch.IJobQueue;
+  jobDefinition: batch.IJobDefinition;
+  /** Chunks judged at once. */
+  parallelChunks: number;
+  /** Seconds between polls of an OpenAI batch. */
+  batchPollSeconds?: number;
+}
+
+export class EvalWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: EvalWorkflowProps) {
+    super(scope, id);
+    const f = props.functions;
+    const invoke = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string) =>
+      new tasks.LambdaInvoke(this, name, {
+        stateName: name, lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject(payload), resultPath,
+      });
+
+    // Prepare may be what failed, so nothing but the execution name and input is known here.
+    const recordFailure = invoke(STATES.recordFailure, f.recordFailure, { 'state.$': '$' }, '$.failureRecord');
+    recordFailure.next(new sfn.Fail(this, STATES.failed, { stateName: STATES.failed, errorPath: '$.failureRecord.error', causePath: '$.failureRecord.cause' }));
+    const onFailure = <T extends sfn.TaskStateBase | sfn.Map>(state: T): T => {
+      state.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+      return state;
+    };
+
+    // The run id comes from the input (or is derived from the config), not from the execution name, so a run
+    // started from the console under any name still lands in (and resumes) its one run folder.
+    const prepare = onFailure(invoke(STATES.prepare, f.prepare, { 'input.$': '$' }, '$.run'));
+
+    const generate = onFailure(new tasks.BatchSubmitJob(this, STATES.generate, {
+      stateName: STATES.generate,
+      jobName: sfn.JsonPath.stringAt('$.run.runId'),
+      jobQueueArn: props.jobQueue.jobQueueArn,
+      jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
+      containerOverrides: {
+        environment: {
+          RUN_URL: sfn.JsonPath.stringAt('$.run.runUrl'),
+          RUN_CONFIG: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.run.config')),
+        },
+      },
+      resultSelector: { 'jobId.$': '$.JobId', 'status.$': '$.Status' },
+      resultPath: '$.generation',
+    }));
+
+    const judgeChunk = invoke(STATES.judgeChunk, f.judgeChunk, { 'runPrefix.$': '$.runPrefix', 'chunk.$': '$.chunk' }, '$.result');
+    judgeChunk.addRetry({ errors: RETRYABLE_JUDGE_ERRORS, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+    const judgeChunks = onFailure(new sfn.Map(this, STATES.judgeChunks, {
+      stateName: STATES.judgeChunks,
+      itemsPath: '$.run.chunks',
+      maxConcurrency: props.parallelChunks,
+      itemSelector: { 'runPrefix.$': '$.run.runPrefix', 'chunk.$': '$$.Map.Item.Value' },
+      resultSelector: { 'chunks.$': '$[*].result' },
+      resultPath: '$.judge',
+    }));
+    judgeChunks.itemProcessor(judgeChunk);
+
+    const submitBatch = onFailure(invoke(STATES.submitBatch, f.judgeBatch, { action: 'submit', 'runPrefix.$': '$.run.runPrefix' }, '$.batch'));
+    const waitBatch = new sfn.Wait(this, STATES.waitBatch, { stateName: STATES.waitBatch, time: sfn.WaitTime.secondsPath('$.batch.waitSeconds') });
+    const checkBatch = onFailure(invoke(STATES.checkBatch, f.judgeBatch, { action: 'check', 'runPrefix.$': '$.run.runPrefix', 'batch.$': '$.batch' }, '$.batch'));
+    const batchDone = new sfn.Choice(this, STATES.batchDone, { stateName: STATES.batchDone });
+
+    const aggregate = onFailure(invoke(STATES.aggregate, f.aggregate, { 'runPrefix.$': '$.run.runPrefix' }, '$.metrics'));
+    const report = onFailure(invoke(STATES.report, f.report, { 'runPrefix.$': '$.run.runPrefix' }, '$.report'));
+    aggregate.next(report).next(new sfn.Succeed(this, STATES.succeeded, { stateName: STATES.succeeded }));
+
+    submitBatch.next(waitBatch).next(checkBatch).next(batchDone);
+    batchDone.when(sfn.Condition.booleanEquals('$.batch.done', true), aggregate).otherwise(waitBatch);
+    judgeChunks.next(aggregate);
+
+    const judgeMode = new sfn.Choice(this, STATES.judgeMode, { stateName: STATES.judgeMode })
+      .when(sfn.Condition.stringEquals('$.run.judgeMode', 'batch-api'), submitBatch)
+      .otherwise(judgeChunks);
+    generate.next(judgeMode);
+    const outputsGiven = new sfn.Choice(this, STATES.outputsGiven, { stateName: STATES.outputsGiven })
+      .when(sfn.Condition.booleanEquals('$.run.needGeneration', true), generate)
+      .otherwise(judgeMode);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(prepare.next(outputsGiven)),
+      timeout: Duration.hours(30),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+}

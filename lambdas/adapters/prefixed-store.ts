@@ -1,0 +1,29 @@
+/** A view of a BlobStore under a key prefix (a run folder inside the results store). */
+import type { BlobStore } from '../ports.ts';
+
+export class PrefixedBlobStore implements BlobStore {
+  readonly url: string;
+  private readonly prefix: string;
+
+  constructor(private readonly inner: BlobStore, prefix: string) {
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    this.url = `${inner.url.replace(/\/?$/, '/')}${this.prefix}`;
+  }
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.inner.get(this.prefix + key);
+  }
+
+  put(key: string, body: string | Uint8Array, options?: { contentType?: string }): Promise<void> {
+    return this.inner.put(this.prefix + key, body, options);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys = await this.inner.list(this.prefix + prefix);
+    return keys.map((k) => k.slice(this.prefix.length));
+  }
+
+  locate(key: string): string {
+    return this.inner.locate(this.prefix + key);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Cloud wiring shared by the Lambda handlers: configuration read once from the environment (on first use, not at
+ * import), the S3 results store, the asset resolver caching in /tmp, the judge key from Secrets Manager (fetched
+ * once per container, never logged) and the Powertools logger.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { readFile } from 'node:fs/promises';
+import { AssetResolver } from '../adapters/assets.ts';
+import { openBlobStore, s3ClientFromEnv } from '../adapters/blob-store.ts';
+import type { WorkflowDeps } from '../services/workflow/deps.ts';
+
+const secrets = new SecretsManagerClient({});
+export const logger = new Logger({ serviceName: 'alpaca-eval-pipeline' });
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+}
+
+const secretCache = new Map<string, Promise<string | undefined>>();
+/** Reads a secret's string value once per container. */
+export function secretValue(arnVar: string): Promise<string | undefined> {
+  const arn = process.env[arnVar];
+  if (!arn) return Promise.resolve(undefined);
+  let p = secretCache.get(arn);
+  if (!p) {
+    p = secrets.send(new GetSecretValueCommand({ SecretId: arn })).then((r) => r.SecretString?.trim() || undefined);
+    secretCache.set(arn, p);
+    p.catch(() => secretCache.delete(arn));
+  }
+  return p;
+}
+
+let memo: WorkflowDeps | undefined;
+
+export function cloudDeps(): WorkflowDeps {
+  memo ??= buildCloudDeps();
+  return memo;
+}
+
+function buildCloudDeps(): WorkflowDeps {
+  const env = process.env;
+  const s3Client = s3ClientFromEnv(env);
+  const store = openBlobStore(`s3://${required('RESULTS_BUCKET')}/`, { s3Client });
+  return {
+    store,
+    assetsFor: (o) => new AssetResolver({
+      cacheDir: '/tmp/aep-cache', env,
+      overrides: { 'eval-set': o.evalSet, 'judge-template': o.judgeTemplate, gamed: o.gamed, 'instruction-difficulty': o.instructionDifficulty, leaderboard: o.leaderboard },
+    }),
+    readSource: async (location) => {
+      if (location.startsWith('s3://')) {
+        const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+        if (!m) throw new Error(`not an s3://bucket/key URL: ${location}`);
+        const body = await openBlobStore(`s3://${m[1]}/`, { s3Client }).get(m[2]!);
+        if (!body) throw new Error(`${location} does not exist`);
+        return { text: body.toString('utf8'), source: location };
+      }
+      if (/^https?:\/\//.test(location)) {
+        const r = await fetch(location, { signal: AbortSignal.timeout(60_000) });
+        if (!r.ok) throw new Error(`cannot download ${location}: HTTP ${r.status}`);
+        return { text: await r.text(), source: location };
+      }
+      const body = await store.get(location);
+      if (body) return { text: body.toString('utf8'), source: store.locate(location) };
+      return { text: await readFile(location, 'utf8'), source: location };
+    },
+    openAiKey: () => secretValue('OPENAI_SECRET_ARN'),
+    log: {
+      info: (message, extra) => logger.info(message, extra ?? {}),
+      warn: (message, extra) => logger.warn(message, extra ?? {}),
+      error: (message, extra) => logger.error(message, extra ?? {}),
+    },
+    now: () => new Date(),
+    versions: { pipeline: env.AEP_VERSION ?? 'unknown', node: process.version },
+  };
+}
+
+/** Wraps a step so that its invocation is logged with the Lambda context, and its failure with the error. */
+export function lambdaStep<E, R>(name: string, step: (deps: WorkflowDeps, event: E) => Promise<R>) {
+  return async (event: E, context?: { awsRequestId?: string; functionName?: string }): Promise<R> => {
+    if (context) logger.addContext(context as never);
+    logger.appendKeys({ step: name });
+    try {
+      return await step(cloudDeps(), event);
+    } catch (err) {
+      logger.error(`${name} failed`, err as Error);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Step "Aggregate Results": merges the judge chunks into `annotations.json` (reference order), computes the
+ * official metrics and the LC win rate from the run's own `inputs/`, writes `metrics.json`, `leaderboard.csv` and
+ * `lc_glm.json`, and completes the manifest (stage timings, tokens, cost, results).
+ */
+import { RUN_FILES, judgeChunkKey } from '../../core/run/layout.ts';
+import { addStats, emptyStats, type JudgeChunkFile } from '../../core/run/judge-chunk-file.ts';
+import { finishStage, startStage, type RunManifest } from '../../core/run/manifest.ts';
+import { aggregate, lcDetails } from '../aggregate.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { runInputs } from './run-assets.ts';
+import { RunFolder } from './run-store.ts';
+
+export interface AggregateEvent {
+  runPrefix: string;
+}
+
+export interface AggregateSummary {
+  length_controlled_winrate: number;
+  lc_standard_error: number;
+  win_rate: number;
+  standard_error: number;
+  n_total: number;
+  avg_length: number;
+  leaderboard_rank: number | null;
+}
+
+async function readChunks(run: RunFolder): Promise<JudgeChunkFile[]> {
+  const keys = (await run.store.list(RUN_FILES.judgeDir)).filter((k) => /chunk-\d+\.json$/.test(k)).sort();
+  const files: JudgeChunkFile[] = [];
+  for (const key of keys) {
+    const file = await run.json<JudgeChunkFile>(key);
+    if (file) files.push(file);
+  }
+  files.sort((a, b) => a.chunk.index - b.chunk.index);
+  files.forEach((f, i) => {
+    if (f.chunk.index !== i) throw new Error(`${run.store.locate(judgeChunkKey(i))} is missing: judge chunk ${i} did not finish`);
+  });
+  if (files.length === 0) throw new Error(`${run.store.locate(RUN_FILES.judgeDir)} holds no judge chunks: the judge step did not run`);
+  return files;
+}
+
+function generationDetails(gen: Record<string, unknown> | undefined): { details?: Record<string, unknown>; tokens: number; startedAt?: string; finishedAt?: string } {
+  if (!gen) return { tokens: 0 };
+  const stats = (gen.stats ?? {}) as Record<string, unknown>;
+  const tokens = Number(stats.completionTokens ?? stats.tokensGenerated ?? 0) || 0;
+  return {
+    details: { engine: gen.engine, model: gen.model, revision: gen.revision, promptMode: gen.promptMode, decoding: gen.decoding, stats },
+    tokens, startedAt: gen.startedAt as string | undefined, finishedAt: gen.finishedAt as string | undefined,
+  };
+}
+
+export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): Promise<AggregateSummary> {
+  const run = new RunFolder(deps.store, event.runPrefix);
+  const now = () => deps.now().toISOString();
+  let manifest: RunManifest = startStage(await run.requireManifest(), 'aggregate', now());
+
+  const chunks = await readChunks(run);
+  const rows = chunks.flatMap((c) => c.rows);
+  const failed = rows.filter((r) => typeof r.judge_error === 'string');
+  if (failed.length > 0) throw new Error(`${failed.length} annotation rows have no judgement (first: ${String(failed[0]!.judge_error)}); rerun the run to retry them`);
+  const annotationsText = `${JSON.stringify(rows, null, 2)}\n`;
+  await run.store.put(RUN_FILES.annotations, annotationsText, { contentType: 'application/json' });
+
+  const config = manifest.config;
+  const outputsText = await run.require(RUN_FILES.modelOutputs);
+  const result = await aggregate({
+    annotations: { text: annotationsText, file: run.store.locate(RUN_FILES.annotations) },
+    modelOutputs: { text: outputsText, file: run.store.locate(RUN_FILES.modelOutputs) },
+    name: config.name ?? undefined,
+    assets: runInputs(run, manifest),
+    checkInstructionDifficulty: manifest.assets['instruction-difficulty'] !== undefined,
+  });
+  await run.putJson(RUN_FILES.metrics, result.metrics);
+  await run.store.put(RUN_FILES.leaderboard, result.leaderboardCsv, { contentType: 'text/csv' });
+  await run.putJson(RUN_FILES.lcGlm, lcDetails(result.lc));
+
+  const judge = chunks.reduce((acc, c) => addStats(acc, c.stats), emptyStats());
+  const judgeStart = chunks.map((c) => c.startedAt).sort()[0]!;
+  const judgeEnd = chunks.map((c) => c.finishedAt).sort().at(-1)!;
+  manifest = { ...manifest, stages: { ...manifest.stages, judge: { status: 'succeeded', startedAt: judgeStart, finishedAt: judgeEnd, seconds: (Date.parse(judgeEnd) - Date.parse(judgeStart)) / 1000, details: { ...judge, chunks: chunks.length } } } };
+  const gen = generationDetails(await run.json<Record<string, unknown>>(RUN_FILES.generation));
+  if (manifest.stages.generate?.status !== 'skipped') {
+    manifest = { ...manifest, stages: { ...manifest.stages, generate: { status: 'succeeded', startedAt: gen.startedAt ?? manifest.stages.generate?.startedAt, finishedAt: gen.finishedAt ?? judgeStart, details: gen.details } } };
+    const g = manifest.stages.generate!;
+    if (g.startedAt && g.finishedAt) g.seconds = (Date.parse(g.finishedAt) - Date.parse(g.startedAt)) / 1000;
+  }
+  const m = result.metrics;
+  manifest = {
+    ...manifest,
+    tokens: { judgePrompt: judge.promptTokens, judgeCompletion: judge.completionTokens, generated: gen.tokens },
+    costUsd: { judge: judge.costUsd },
+    results: {
+      name: m.name, length_controlled_winrate: m.length_controlled_winrate, lc_standard_error: m.lc_standard_error,
+      win_rate: m.win_rate, standard_error: m.standard_error, discrete_win_rate: m.discrete_win_rate, n_total: m.n_total,
+      avg_length: m.avg_length, leaderboard_rank: m.leaderboard.rank ?? null,
+    },
+  };
+  manifest = finishStage(manifest, 'aggregate', now(), { details: { warnings: m.warnings } });
+  await run.writeManifest(manifest);
+  deps.log.info('run aggregated', { runPrefix: event.runPrefix, lc: m.length_controlled_winrate, winRate: m.win_rate });
+  return {
+    length_controlled_winrate: m.length_controlled_winrate, lc_standard_error: m.lc_standard_error, win_rate: m.win_rate,
+    standard_error: m.standard_error, n_total: m.n_total, avg_length: m.avg_length, leaderboard_rank: m.leaderboard.rank ?? null,
+  };
+}

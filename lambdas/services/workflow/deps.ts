@@ -1,0 +1,24 @@
+/**
+ * What the workflow steps need from the outside world. Lambda handlers build it from the environment
+ * (`handlers/runtime.ts`); `aep run` builds it for a local directory or any S3 endpoint. The steps themselves are
+ * the same code in both places.
+ */
+import type { AssetOverridesSchema } from '../../core/run/run-config.ts';
+import type { AssetSource, BlobStore, LogPort } from '../../ports.ts';
+import type { z } from 'zod';
+
+export type AssetOverrides = z.infer<typeof AssetOverridesSchema>;
+
+export interface WorkflowDeps {
+  /** The results store: run folders live under `runs/<id>/`. */
+  store: BlobStore;
+  /** Benchmark assets, honouring a run's overrides. */
+  assetsFor(overrides: AssetOverrides): AssetSource;
+  /** Reads a file named by a run's config (a key in the store, `s3://…`, a path or an http(s) URL). */
+  readSource(location: string): Promise<{ text: string; source: string }>;
+  /** The judge's API key (Secrets Manager in the cloud, OPENAI_API_KEY locally); undefined when none is set. */
+  openAiKey(): Promise<string | undefined>;
+  log: LogPort;
+  now(): Date;
+  versions: { pipeline: string; node: string };
+}

@@ -1,0 +1,88 @@
+/**
+ * Step "Prepare Run": creates (or resumes) the run folder. Copies every benchmark asset into `inputs/` (so later
+ * steps and anyone reading the folder use exactly the same bytes), records their provenance, takes given model
+ * outputs, plans the judge chunks and tells the state machine whether generation is needed.
+ */
+import { ALPACA_EVAL_COMMIT, type AssetName } from '../../core/assets-catalog.ts';
+import { parseModelOutputs } from '../../core/eval-set/schema.ts';
+import { selectMaxInstances } from '../../core/eval-set/max-instances.ts';
+import { planJudgeChunks, runPrefix, RUN_FILES, type JudgeChunk } from '../../core/run/layout.ts';
+import { finishStage, newManifest, restartManifest, startStage, type RunManifest } from '../../core/run/manifest.ts';
+import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '../../core/run/run-config.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { RunFolder } from './run-store.ts';
+
+/** The execution input: a run config, and optionally the run id (default: derived from the config). */
+export interface PrepareEvent {
+  input: { config: RunConfigInput; runId?: string };
+}
+
+export interface PrepareResult {
+  runId: string;
+  runPrefix: string;
+  runUrl: string;
+  needGeneration: boolean;
+  judgeMode: RunConfig['judge']['mode'];
+  chunks: JudgeChunk[];
+  config: RunConfig;
+}
+
+const ASSET_FILES: [AssetName, string, boolean][] = [
+  ['eval-set', RUN_FILES.evalSet, true],
+  ['judge-template', RUN_FILES.judgeTemplate, true],
+  ['gamed', RUN_FILES.gamed, true],
+  ['leaderboard', RUN_FILES.leaderboardInput, true],
+  ['instruction-difficulty', RUN_FILES.instructionDifficulty, false],
+];
+
+export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promise<PrepareResult> {
+  const config = RunConfigSchema.parse(event.input.config);
+  const runId = event.input.runId ?? runIdFor(config);
+  const prefix = runPrefix(runId);
+  const run = new RunFolder(deps.store, prefix);
+  const now = () => deps.now().toISOString();
+
+  const existing = await run.manifest();
+  let manifest: RunManifest = existing
+    ? restartManifest(existing, now())
+    : newManifest({ runId: runId, config, now: now(), versions: { ...deps.versions, alpacaEvalCommit: ALPACA_EVAL_COMMIT } });
+  manifest = startStage(manifest, 'prepare', now());
+  await run.putJson(RUN_FILES.config, config);
+
+  const assets = deps.assetsFor(config.assets);
+  let evalSetText = '';
+  for (const [name, key, required] of ASSET_FILES) {
+    try {
+      const { asset, text } = await assets.text(name);
+      await run.store.put(key, text);
+      manifest.assets[name] = { source: asset.source, origin: asset.origin, sha256: asset.sha256, pinnedSha256: asset.pinnedSha256, matchesPin: asset.matchesPin };
+      if (name === 'eval-set') evalSetText = text;
+    } catch (err) {
+      if (required) throw err;
+      deps.log.warn(`optional asset ${name} unavailable`, { reason: (err as Error).message });
+    }
+  }
+  const evalSet = parseModelOutputs(evalSetText, manifest.assets['eval-set']!.source);
+
+  let needGeneration = true;
+  if (config.modelOutputs) {
+    const given = await deps.readSource(config.modelOutputs);
+    parseModelOutputs(given.text, given.source); // validate before anything is paid for
+    await run.store.put(RUN_FILES.modelOutputs, given.text);
+    needGeneration = false;
+  } else if (await run.store.get(RUN_FILES.modelOutputs)) {
+    needGeneration = false; // a resumed run whose generation already finished
+  }
+
+  const nRows = config.judge.maxInstances
+    ? selectMaxInstances({ reference: evalSet.rows, modelOutputs: evalSet.rows, maxInstances: config.judge.maxInstances }).reference.length
+    : evalSet.rows.length;
+  const chunks = planJudgeChunks(nRows, config.judge.chunkSize);
+
+  manifest = finishStage(manifest, 'prepare', now(), { details: { evalRows: evalSet.rows.length, judgedRows: nRows, chunks: chunks.length, resumed: !!existing } });
+  if (!needGeneration) manifest = finishStage(startStage(manifest, 'generate', now()), 'generate', now(), { status: 'skipped', details: { modelOutputs: config.modelOutputs ?? 'from an earlier attempt' } });
+  else manifest = startStage(manifest, 'generate', now());
+  await run.writeManifest(manifest);
+  deps.log.info('run prepared', { runId: runId, needGeneration, chunks: chunks.length });
+  return { runId: runId, runPrefix: prefix, runUrl: run.url, needGeneration, judgeMode: config.judge.mode, chunks, config };
+}

@@ -1,0 +1,60 @@
+/**
+ * Step "Record Failure": every caught error ends here. Writes the reason into the run manifest (creating a minimal
+ * one if the run failed before Prepare wrote it), then the state machine fails with the same one-line reason.
+ */
+import { ALPACA_EVAL_COMMIT } from '../../core/assets-catalog.ts';
+import { runPrefix } from '../../core/run/layout.ts';
+import { failManifest, newManifest } from '../../core/run/manifest.ts';
+import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../core/run/run-config.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { RunFolder } from './run-store.ts';
+
+/** The state at the Catch: the execution input, `run` once Prepare succeeded, and `failure` = `{ Error, Cause }`. */
+export interface RecordFailureEvent {
+  state: {
+    config?: RunConfigInput;
+    runId?: string;
+    run?: { runId: string };
+    failure?: { Error?: string; Cause?: string };
+  };
+}
+
+/** The human part of a Step Functions Cause: a Lambda's errorMessage, a Batch job's status reason, or the text. */
+export function describeCause(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const c = JSON.parse(cause) as Record<string, unknown>;
+    const container = c.Container as Record<string, unknown> | undefined;
+    const msg = c.errorMessage ?? c.StatusReason ?? container?.Reason ?? c.message;
+    if (typeof msg === 'string' && msg) return msg.split('\n')[0]!;
+  } catch {
+    // not JSON: the cause is the message
+  }
+  return cause.split('\n')[0]!;
+}
+
+export async function recordFailure(deps: WorkflowDeps, event: RecordFailureEvent): Promise<{ error: string; cause: string; manifest: string }> {
+  const { state } = event;
+  const config = configOrPlaceholder(state.config);
+  const runId = state.run?.runId ?? state.runId ?? runIdFor(config);
+  const run = new RunFolder(deps.store, runPrefix(runId));
+  const now = deps.now().toISOString();
+  const error = state.failure?.Error ?? 'Error';
+  const cause = describeCause(state.failure?.Cause);
+  const existing = await run.manifest();
+  const base = existing ?? newManifest({
+    runId, config, now,
+    versions: { ...deps.versions, alpacaEvalCommit: ALPACA_EVAL_COMMIT },
+  });
+  await run.writeManifest(failManifest(base, { error, cause }, now));
+  deps.log.error('run failed', { runId, error, cause });
+  return { error, cause, manifest: run.store.locate('manifest.json') };
+}
+
+/** The run's config, or a placeholder when the config itself is what was invalid. */
+function configOrPlaceholder(config: unknown) {
+  const parsed = RunConfigSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const model = (config as { model?: unknown } | undefined)?.model;
+  return RunConfigSchema.parse({ model: typeof model === 'string' && model ? model : 'invalid-config' });
+}
