@@ -334,8 +334,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return apiError(res, 400, "This model's maximum context length is 8192 tokens.", 'context_length_exceeded');
       }
       const mode = fault?.type === 'no-mM' || fault?.type === 'no-logprobs' ? fault.type : 'normal';
+      // paid once the whole answer left while the client was still connected
+      res.once('finish', () => {
+        if (!res.socket?.destroyed) paid(req.promptKey);
+      });
       sendJson(res, 200, completionBody(body, answerFor(o, req, mode), req.n));
-      paid(req.promptKey);
     } finally {
       stats.inFlight--;
     }

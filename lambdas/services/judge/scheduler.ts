@@ -86,6 +86,19 @@ export interface RunScheduledOptions<T> {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** How long a timed-out attempt may take to settle after its abort before it is abandoned. */
+const LATE_ANSWER_GRACE_MS = 1000;
+
+/** The promise's value if it fulfils within `ms`, else undefined. */
+async function settledWithin<R>(p: Promise<R>, ms: number, clock: Clock): Promise<R | undefined> {
+  const ac = new AbortController();
+  try {
+    return await Promise.race([p.catch(() => undefined), clock.sleep(ms, ac.signal).then(() => undefined)]);
+  } finally {
+    ac.abort();
+  }
+}
+
 interface Entry<T> {
   task: SchedulerTask<T>;
   attempts: number;
@@ -136,6 +149,9 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
     try {
       const r = await Promise.race([call, timer]);
       if (r !== TIMED_OUT) return r as AttemptResult<T>;
+      // the attempt's signal is aborted; an answer that arrived meanwhile is paid for, so it still counts
+      const late = await settledWithin(call, LATE_ANSWER_GRACE_MS, clock);
+      if (late?.ok) return late;
       stats.timeouts++;
       return { ok: false, retryable: true, reason: `no answer within ${s.attemptTimeoutMs} ms` };
     } catch (error) {

@@ -1,0 +1,181 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseAnnotations } from '../../../lambdas/core/annotations.ts';
+import type { ChatMessage } from '../../../lambdas/core/judge/prompt.ts';
+import { startFakeOpenAI, fakeJudgeOrderPreference, type FakeOpenAI } from '../../support/fake-openai.ts';
+import { needFixtures, readFixtureJson, readFixtureText } from '../../support/fixtures.ts';
+import {
+  ALPACA_7B_ANNOTATIONS, ALPACA_7B_OUTPUTS, FLAGS, REFERENCE, TEMPLATE, judgedTwice, runJudge, workspace, type Workspace,
+} from './judge-harness.ts';
+
+const FIXTURES = [REFERENCE, TEMPLATE, ALPACA_7B_OUTPUTS, ALPACA_7B_ANNOTATIONS, FLAGS];
+
+interface StoredRow {
+  instruction: string;
+  output_2: string;
+  preference: number | null;
+  raw_completion?: Record<string, unknown> | null;
+}
+
+let fake: FakeOpenAI;
+let ws: Workspace;
+beforeEach(async () => {
+  fake = await startFakeOpenAI();
+  ws = await workspace();
+});
+afterEach(async () => {
+  await fake.close();
+  await ws.cleanup();
+});
+
+/** The stored official row of a request, found by the instruction in its user message. */
+function storedByPrompt(rows: StoredRow[]): (messages: ChatMessage[]) => StoredRow | undefined {
+  const byInstruction = new Map(rows.map((r) => [r.instruction, r]));
+  const open = '"instruction": """';
+  const close = '""",\n}\n\n## Model Outputs';
+  return (messages) => {
+    const user = messages.find((m) => m.role === 'user')?.content ?? '';
+    const start = user.indexOf(open) + open.length;
+    return byInstruction.get(user.slice(start, user.indexOf(close, start)));
+  };
+}
+
+describe('judge-run', () => {
+  describe('judgeRun', () => {
+    it('reproduces the official alpaca-7b preferences from the stored logprobs, rows in reference order', async (ctx) => {
+      // Prepare: the fake answers every prompt with the official stored completion of that row
+      needFixtures(ctx, ...FIXTURES);
+      const stored = JSON.parse(readFixtureText(ALPACA_7B_ANNOTATIONS)) as StoredRow[];
+      const lookup = storedByPrompt(stored);
+      fake.options.answer = (req) => lookup(req.body.messages)?.raw_completion ?? undefined;
+      const { examples } = readFixtureJson<{ examples: { messages: ChatMessage[] }[] }>('derived/judge_messages_examples.json');
+      // Act
+      const { rows, summary } = await runJudge({ fake, ws });
+      // Assess
+      const reference = JSON.parse(readFixtureText(REFERENCE)) as { instruction: string }[];
+      expect(rows.map((r) => r.instruction)).toEqual(reference.map((r) => r.instruction));
+      expect(rows.map((r) => r.instruction)).toEqual(stored.map((r) => r.instruction));
+      rows.forEach((r, i) => {
+        const official = stored[i]!.preference;
+        if (official === null) expect(r.preference).toBeNull();
+        else expect(Math.abs(r.preference! - official)).toBeLessThan(1e-9);
+      });
+      const sent = new Set(fake.chatRequests.map((q) => q.promptKey));
+      for (const ex of examples) expect(sent.has(JSON.stringify(ex.messages))).toBe(true);
+      // three alpaca-7b outputs equal the reference: 1.5 without a call, as officially
+      expect(summary).toMatchObject({ rows: 805, judged: 802, failed: 0, cached: 0, identical: 3 });
+      expect(rows.filter((r) => r.judge_source === 'identical').map((r) => r.preference)).toEqual([1.5, 1.5, 1.5]);
+      expect(fake.chatRequests).toHaveLength(802);
+      expect(Object.keys(rows[0]!)).toEqual([
+        'instruction', 'output_1', 'generator_1', 'dataset', 'output_2', 'generator_2', 'annotator', 'preference',
+        'preference_price_per_example', 'preference_time_per_example', 'preference_raw_completion',
+        'judge_prompt_tokens', 'judge_completion_tokens', 'judge_source',
+      ]);
+      expect(rows[0]).toMatchObject({ generator_1: 'gpt4_1106_preview', generator_2: 'alpaca-7b', annotator: 'weighted_alpaca_eval_gpt4_turbo' });
+      expect(parseAnnotations(JSON.stringify(rows), 'annotations.json').rows).toHaveLength(805);
+    });
+
+    it('un-switches with the official order flags: a judge that always answers "m" gives 1 + is_switched', async (ctx) => {
+      // Prepare
+      needFixtures(ctx, ...FIXTURES);
+      const { rows: flags } = readFixtureJson<{ rows: { index: number; is_switched_outputs: boolean }[] }>(FLAGS);
+      fake.options.answer = () => ({
+        index: 0, message: { role: 'assistant', content: 'm' }, finish_reason: 'length',
+        logprobs: { content: [{ token: 'm', logprob: 0, top_logprobs: [{ token: 'm', logprob: 0 }, { token: 'M', logprob: -50 }] }] },
+      });
+      // Act
+      const { rows } = await runJudge({ fake, ws });
+      // Assess
+      expect(rows.map((r) => Math.round(r.preference!))).toEqual(flags.map((f) => (f.is_switched_outputs ? 2 : 1)));
+    });
+
+    it('annotates 805/805 under 429s, 500s, resets, hangs and malformed JSON, judging no prompt twice', async (ctx) => {
+      // Prepare: ~15 % of first attempts fault, some second attempts too; a few prompts answer without m/M (NaN)
+      needFixtures(ctx, ...FIXTURES);
+      const seen = new Map<string, number>();
+      const kinds = [
+        { type: 'status', status: 429, headers: { 'retry-after-ms': '20' } },
+        { type: 'status', status: 500 }, { type: 'reset' }, { type: 'malformed' },
+        { type: 'status', status: 503, headers: { 'retry-after': '0' } },
+      ] as const;
+      fake.options.latencyMs = 2;
+      fake.options.fault = (req) => {
+        const n = seen.get(req.promptKey) ?? 0;
+        seen.set(req.promptKey, n + 1);
+        const h = fakeJudgeOrderPreference(req.promptKey);
+        if (h > 1.97) return { type: 'no-mM' };
+        if (n === 0 && h < 1.04) return { type: 'hang' };
+        const faulty = Math.floor(h * 1000) % 20 < (n === 0 ? 3 : n === 1 ? 1 : 0);
+        return faulty ? kinds[Math.floor(h * 10_000 + n) % kinds.length] : undefined;
+      };
+      // Act
+      const { rows, summary } = await runJudge({ fake, ws, scheduler: { attemptTimeoutMs: 1000 } });
+      // Assess
+      expect(rows).toHaveLength(805);
+      expect(summary.failed).toBe(0);
+      expect(rows.filter((r) => r.judge_source === 'api')).toHaveLength(802);
+      expect(judgedTwice(fake)).toEqual([]);
+      expect(fake.answered.size).toBe(802);
+      expect(summary.retries).toBeGreaterThan(80);
+      expect(summary.rateLimited).toBeGreaterThan(5);
+      expect(fake.chatRequests.length - 802).toBe(summary.retries);
+      expect(summary.nan).toBeGreaterThan(0);
+      expect(rows.filter((r) => r.preference === null)).toHaveLength(summary.nan);
+      expect(summary.requests).toBe(fake.chatRequests.length);
+    });
+
+    it('pays nothing on a rerun: every row comes from the cache with the same preference', async (ctx) => {
+      // Prepare
+      needFixtures(ctx, ...FIXTURES);
+      const first = await runJudge({ fake, ws });
+      const requests = fake.chatRequests.length;
+      // Act
+      const second = await runJudge({ fake, ws });
+      // Assess
+      expect(fake.chatRequests.length).toBe(requests);
+      expect(second.summary).toMatchObject({ cached: 802, identical: 3, judged: 0, promptTokens: 0, costUsd: 0 });
+      expect(second.rows.map((r) => r.preference)).toEqual(first.rows.map((r) => r.preference));
+      expect(second.rows.filter((r) => r.judge_source === 'cache')).toHaveLength(802);
+      expect(second.rows[0]!.preference_price_per_example).toBe(first.rows[0]!.preference_price_per_example);
+    });
+
+    it('records rows that keep failing with their reason, and a rerun sends only those rows', async (ctx) => {
+      // Prepare: 7 prompts always get 500
+      needFixtures(ctx, ...FIXTURES);
+      const broken = (key: string) => fakeJudgeOrderPreference(key) < 1.03 && fakeJudgeOrderPreference(key) > 1.02;
+      fake.options.fault = (req) => (broken(req.promptKey) ? { type: 'status', status: 500, message: 'upstream down' } : undefined);
+      const first = await runJudge({ fake, ws, scheduler: { maxAttempts: 3 } });
+      const failed = first.rows.filter((r) => r.judge_source === 'failed');
+      const before = fake.chatRequests.length;
+      fake.options.fault = undefined;
+      // Act
+      const second = await runJudge({ fake, ws });
+      // Assess
+      expect(failed.length).toBeGreaterThan(0);
+      expect(first.summary.failedRows.map((r) => r.index)).toEqual(
+        first.rows.flatMap((r, i) => (r.judge_source === 'failed' ? [i] : [])),
+      );
+      expect(failed[0]).toMatchObject({ preference: null, judge_error: 'HTTP 500: upstream down (gave up after 3 attempts)' });
+      expect(fake.chatRequests.length - before).toBe(failed.length);
+      expect(second.summary).toMatchObject({ failed: 0, judged: failed.length, cached: 802 - failed.length });
+      expect(judgedTwice(fake)).toEqual([]);
+    });
+
+    it('fails a prompt that is too long for the judge at once, without retries (judging a chunk of rows)', async (ctx) => {
+      // Prepare
+      needFixtures(ctx, ...FIXTURES);
+      fake.options.maxPromptChars = 9000;
+      const chunk = Array.from({ length: 100 }, (_, i) => 300 + i);
+      // Act
+      const { rows, summary } = await runJudge({ fake, ws, rowIndices: chunk });
+      // Assess
+      const tooLong = rows.filter((r) => r.judge_source === 'failed');
+      expect(tooLong.length).toBeGreaterThan(0);
+      expect(tooLong.every((r) => /too long for the judge/.test(r.judge_error ?? ''))).toBe(true);
+      expect(summary.retries).toBe(0);
+      expect(fake.chatRequests).toHaveLength(100);
+      const reference = JSON.parse(readFixtureText(REFERENCE)) as { instruction: string }[];
+      expect(rows.map((r) => r.instruction)).toEqual(chunk.map((i) => reference[i]!.instruction));
+      expect(summary.failedRows.map((r) => r.index)).toEqual(chunk.filter((_, k) => rows[k]!.judge_source === 'failed'));
+    });
+  });
+});
