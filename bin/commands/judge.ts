@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
 import { atomicWrite, defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
@@ -53,7 +54,7 @@ function positiveSeconds(value: string): number {
 /** Adds the judge inputs (everything but `--out`) to a command. */
 export function addJudgeInputOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--model-outputs <file>', 'model_outputs.json: [{instruction, output, generator}, …]')
+    .requiredOption('--model-outputs <file>', 'model_outputs.json ([{instruction, output, generator}, …]; .gz accepted)')
     .option('--eval-set <path|url>', 'eval set with reference outputs (default: the pinned official 805 rows)')
     .option('--judge-template <path|url>', 'judge prompt template (default: the pinned official alpaca_eval_clf.txt)')
     .option('--judge <preset>', 'judge preset (default weighted_alpaca_eval_gpt4_turbo, the leaderboard judge)')
@@ -75,9 +76,11 @@ export function resolvePreset(opts: Pick<JudgeInputOptions, 'judge' | 'judgeMode
   });
 }
 
+/** Reads model_outputs.json (gunzipped when the name ends in .gz). */
 export async function readModelOutputs(file: string): Promise<{ text: string; fileName: string }> {
   try {
-    return { text: await readFile(file, 'utf8'), fileName: file };
+    const bytes = await readFile(file);
+    return { text: (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'), fileName: file };
   } catch (err) {
     throw new InputError({ file }, `cannot read the model outputs (${(err as Error).message})`, { cause: err });
   }
