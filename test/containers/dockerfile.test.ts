@@ -14,13 +14,26 @@ describe('containers/generator/Dockerfile', () => {
     expect(lintDockerfile(dockerfile, { finalBase: FINAL_BASE })).toEqual([]);
   });
 
-  it('runs the bundle that build.ts writes, and copies only it from the context', () => {
-    const bundle = relative(dir, DEFAULT_OUTFILE);
-    expect(bundle).toBe('dist/entrypoint.mjs');
-    expect(copiedSources(dockerfile)).toEqual(['dist/']);
-    const entry = parseDockerfile(dockerfile).filter((i) => i.keyword === 'ENTRYPOINT').at(-1)!;
+  it('bundles with build.ts from the repository-root context and runs that bundle', () => {
+    const ins = parseDockerfile(dockerfile);
+    expect(ins.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toContain('npx tsx containers/generator/build.ts');
+    expect(relative(repoRoot, DEFAULT_OUTFILE)).toBe('containers/generator/dist/entrypoint.mjs');
+    expect(ins.some((i) => i.keyword === 'COPY' && i.args === '--from=build /src/containers/generator/dist/ /opt/aep/')).toBe(true);
+    for (const source of copiedSources(dockerfile)) expect(existsSync(join(repoRoot, source)), source).toBe(true);
+    const entry = ins.filter((i) => i.keyword === 'ENTRYPOINT').at(-1)!;
     expect(JSON.parse(entry.args)).toEqual(['node', '--enable-source-maps', '/opt/aep/entrypoint.mjs']);
-    expect(readFileSync(join(dir, '.dockerignore'), 'utf8')).toMatch(/^\*$[\s\S]*^!dist\/$/m);
+  });
+
+  it('keeps the build context small', () => {
+    const ignore = readFileSync(join(dir, 'Dockerfile.dockerignore'), 'utf8');
+    expect(ignore).toMatch(/^\*$/m);
+    for (const kept of ['!package-lock.json', '!lambdas', '!containers/generator']) expect(ignore.split('\n')).toContain(kept);
+  });
+
+  it('copies nothing from the build context into the final stage', () => {
+    const ins = parseDockerfile(dockerfile);
+    const finalStage = ins.slice(ins.findLastIndex((i) => i.keyword === 'FROM'));
+    expect(finalStage.filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && !i.args.startsWith('--from='))).toEqual([]);
   });
 
   it('installs no secret-bearing variable and leaves HF_TOKEN to the job', () => {
