@@ -1,5 +1,5 @@
 /**
- * The paved road for the pipeline's Lambda functions: Node 22 on arm64, ESM bundle built locally by esbuild,
+ * The paved road for the pipeline's Lambda functions: Node 24 on arm64, ESM bundle built locally by esbuild,
  * structured JSON logs (Powertools) to a log group with retention, X-Ray tracing. `bindBucket` and `bindSecret`
  * set the environment variable and the grant together, so neither can be forgotten.
  */
@@ -35,7 +35,7 @@ export class EvalFunction extends Construct {
       entry: join(HANDLERS_DIR, `${props.handler}.ts`),
       handler: 'handler',
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(5),
@@ -45,7 +45,7 @@ export class EvalFunction extends Construct {
       environment: { POWERTOOLS_SERVICE_NAME: 'alpaca-eval-pipeline', NODE_OPTIONS: '--enable-source-maps', AEP_VERSION: VERSION, ...props.environment },
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         sourceMap: true,
         minify: true,
         mainFields: ['module', 'main'],

@@ -18,8 +18,8 @@ export interface GenerationBatchProps {
   gpu: StackConfig['gpu'];
   bucket: s3.IBucket;
   hfTokenSecret: secretsmanager.ISecret;
-  /** Directory of the image build context (default: the repository root, Dockerfile in containers/generator). */
-  imageDirectory?: string;
+  /** The generator image; default: built from containers/generator/Dockerfile with the repository as context. */
+  image?: ecs.ContainerImage;
 }
 
 export class GenerationBatch extends Construct {
@@ -68,9 +68,9 @@ export class GenerationBatch extends Construct {
     const jobRole = new iam.Role(this, 'GeneratorJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     props.bucket.grantReadWrite(jobRole);
     const container = new batch.EcsEc2ContainerDefinition(this, 'Generator', {
-      image: ecs.ContainerImage.fromAsset(props.imageDirectory ?? join(import.meta.dirname, '..', '..'), {
+      image: props.image ?? ecs.ContainerImage.fromAsset(join(import.meta.dirname, '..', '..'), {
         file: 'containers/generator/Dockerfile',
-        exclude: ['node_modules', 'cdk.out', '.git', 'coverage', 'test-artifacts', 'runs', 'out'],
+        exclude: ['node_modules', 'cdk.out', '.git', '.scratch', 'coverage', 'test-artifacts', 'runs', 'out'],
       }),
       jobRole,
       gpu: 1,

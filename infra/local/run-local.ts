@@ -1,0 +1,102 @@
+/**
+ * Runs the stack's state machine on this machine: the synthesised definition, executed by aws-local-stepfunctions,
+ * with every Task bound to the same step code the Lambdas run and the Batch task bound to a local generation
+ * function that receives exactly the environment the container would. Storage is whatever the deps' store is
+ * (a directory, or any S3 endpoint).
+ */
+import './polyfills.ts';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { RunConfigInput } from '../../lambdas/core/run/run-config.ts';
+import { aggregateRun } from '../../lambdas/services/workflow/aggregate-run.ts';
+import { judgeBatchStep, type JudgeBatchEvent } from '../../lambdas/services/workflow/judge-batch-step.ts';
+import { judgeChunkStep, type JudgeChunkEvent, type JudgeDeps } from '../../lambdas/services/workflow/judge-step.ts';
+import { prepareRun, type PrepareEvent } from '../../lambdas/services/workflow/prepare-run.ts';
+import { recordFailure, type RecordFailureEvent } from '../../lambdas/services/workflow/record-failure.ts';
+import { renderReportStep, type ReportEvent } from '../../lambdas/services/workflow/render-report.ts';
+import type { AggregateEvent } from '../../lambdas/services/workflow/aggregate-run.ts';
+import { STATES } from '../constructs/eval-workflow.ts';
+import { synthLocalDefinition, type LocalDefinition } from './definition.ts';
+
+/** What the Batch job would get: its container environment overrides. */
+export interface GenerationJob {
+  jobName: string;
+  environment: Record<string, string>;
+}
+
+export interface LocalRunOptions {
+  input: { config: RunConfigInput; runId?: string };
+  deps: JudgeDeps;
+  /** Runs generation for the job (the local stand-in for the GPU container); throws on failure. */
+  generate(job: GenerationJob): Promise<void>;
+  definition?: LocalDefinition;
+  /** Milliseconds for every Wait state (default: as defined) and every retry interval (default: as defined). */
+  waitMs?: number;
+  retryIntervalMs?: number;
+  /** State transitions, for progress output. */
+  onState?: (event: { type: 'entered' | 'exited' | 'failed' | 'retried' | 'caught'; state: string; index?: number; error?: string }) => void;
+}
+
+export type LocalRunResult =
+  | { status: 'SUCCEEDED'; output: Record<string, unknown> }
+  | { status: 'FAILED'; error: string; cause: string };
+
+type Json = Parameters<StateMachine['run']>[0];
+
+function jobOf(params: Record<string, unknown>): GenerationJob {
+  const overrides = params.ContainerOverrides as { Environment?: { Name: string; Value: string }[] } | undefined;
+  const environment = Object.fromEntries((overrides?.Environment ?? []).map((e) => [e.Name, e.Value]));
+  return { jobName: String(params.JobName), environment };
+}
+
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const { definition } = options.definition ?? synthLocalDefinition();
+  const deps = options.deps;
+  const as = <E>(fn: (event: E) => Promise<unknown>) => async (input: Json) => (await fn(input as E)) as Json;
+  const handlers = {
+    [STATES.prepare]: as((e: PrepareEvent) => prepareRun(deps, e)),
+    [STATES.generate]: async (input: Json) => {
+      const job = jobOf(input as Record<string, unknown>);
+      await options.generate(job);
+      return { JobId: `local-${job.jobName}`, Status: 'SUCCEEDED' } as Json;
+    },
+    [STATES.judgeChunk]: as((e: JudgeChunkEvent) => judgeChunkStep(deps, e)),
+    [STATES.submitBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e)),
+    [STATES.checkBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e)),
+    [STATES.aggregate]: as((e: AggregateEvent) => aggregateRun(deps, e)),
+    [STATES.report]: as((e: ReportEvent) => renderReportStep(deps, e)),
+    [STATES.recordFailure]: as((e: RecordFailureEvent) => recordFailure(deps, e)),
+  };
+  const waits: Record<string, number> = options.waitMs === undefined ? {} : { [STATES.waitBatch]: options.waitMs };
+  const retries = options.retryIntervalMs === undefined ? {} : Object.fromEntries([STATES.prepare, STATES.judgeChunk, STATES.aggregate, STATES.report, STATES.recordFailure, STATES.submitBatch, STATES.checkBatch].map((s) => [s, options.retryIntervalMs!]));
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(options.input as Json, {
+    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+    context: { Execution: { Name: options.input.runId ?? 'local' } } as never,
+  });
+  const watching = watch(execution.eventLogs, options.onState);
+  try {
+    const output = (await execution.result) as Record<string, unknown>;
+    await watching;
+    return { status: 'SUCCEEDED', output };
+  } catch (err) {
+    await watching.catch(() => undefined);
+    if (err instanceof ExecutionError) {
+      const e = err as ExecutionError & { cause?: unknown };
+      const [error, ...rest] = String(e.message).replace(/^Execution has failed with the following error: /, '').split(': ');
+      return { status: 'FAILED', error: error ?? 'Error', cause: rest.join(': ') };
+    }
+    throw err;
+  }
+}
+
+async function watch(logs: AsyncGenerator<unknown>, onState: LocalRunOptions['onState']): Promise<void> {
+  for await (const raw of logs) {
+    if (!onState) continue;
+    const e = raw as { type: string; state?: { name: string }; index?: number; Error?: string; error?: string; Cause?: string };
+    const map: Record<string, 'entered' | 'exited' | 'failed' | 'retried' | 'caught'> = {
+      StateEntered: 'entered', StateExited: 'exited', StateFailed: 'failed', StateRetried: 'retried', StateCaught: 'caught',
+    };
+    const type = map[e.type];
+    if (type && e.state) onState({ type, state: e.state.name, ...(e.index !== undefined ? { index: e.index } : {}), ...(e.Error ? { error: `${e.Error}: ${e.Cause ?? ''}` } : {}) });
+  }
+}
