@@ -7,12 +7,14 @@ import { aggregateCommand } from './commands/aggregate.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { generateCommand } from './commands/generate.ts';
 import { judgeCommand } from './commands/judge.ts';
+import { runCommand } from './commands/run.ts';
 import { version } from './commands/common.ts';
 
 const program = new Command('aep')
   .description('AlpacaEval 2.0 for fine-tuned checkpoints: generate, judge, aggregate — locally or on AWS.')
   .version(version())
   .showHelpAfterError('(run with --help for usage)')
+  .addCommand(runCommand())
   .addCommand(generateCommand())
   .addCommand(judgeCommand())
   .addCommand(estimateCommand())

@@ -46,3 +46,9 @@ export function nonNegativeNumber(value: string): number {
 export function assetResolver(overrides: Partial<Record<AssetName, string | undefined>>, cacheDir?: string): AssetResolver {
   return new AssetResolver({ cacheDir: cacheDir ?? defaultCacheDir(process.env), overrides, env: process.env });
 }
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}

@@ -22,6 +22,11 @@ export interface GeneratorIo {
   env: Record<string, string | undefined>;
   out: (line: string) => void;
   err: (text: string) => void;
+  /**
+   * An OpenAI-compatible engine that already serves the model (`aep run --generator-base-url`): no model download,
+   * no vLLM process; everything else is the job's code path.
+   */
+  engine?: { baseUrl: string; apiKey?: string | undefined };
 }
 
 /** An `s3://` eval set is downloaded to the cache directory; paths and URLs go to the asset resolver as they are. */
@@ -37,7 +42,7 @@ async function evalSetOverride(config: GeneratorConfig, s3: () => S3Client): Pro
   return path;
 }
 
-export async function runGenerator({ env, out, err }: GeneratorIo): Promise<number> {
+export async function runGenerator({ env, out, err, engine }: GeneratorIo): Promise<number> {
   const cancel = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     err(`aep-generator: ${sig} received: stopping; finished rows stay in the checkpoint\n`);
@@ -52,22 +57,32 @@ export async function runGenerator({ env, out, err }: GeneratorIo): Promise<numb
     const store = openBlobStore(config.runUrl, { s3Client: config.runUrl.startsWith('s3://') ? s3() : undefined });
     const resolver = new AssetResolver({ cacheDir: config.cacheDir, overrides: { 'eval-set': await evalSetOverride(config, s3) }, env });
     const { asset, text } = await resolver.text('eval-set');
+    const decoding = resolveDecoding(config.decoding);
+    const common = {
+      store, model: config.modelName, revision: config.modelRevision, generator: config.generator,
+      evalSet: { text, source: asset.source, sha256: asset.sha256 },
+      promptMode: config.promptTemplate === null ? { kind: 'auto' as const } : { kind: 'template' as const, template: config.promptTemplate, source: 'PROMPT_TEMPLATE' },
+      decoding, concurrency: config.concurrency, maxInstances: config.maxInstances,
+      progressIntervalMs: config.progressIntervalMs, onProgress: (s: Parameters<typeof formatProgress>[0]) => err(`${formatProgress(s)}\n`),
+    };
+    if (engine) {
+      const client = new OpenAIEngine({ baseUrl: engine.baseUrl, apiKey: engine.apiKey });
+      const result = await generateModelOutputs({ ...common, engine: client, engineInfo: { kind: 'openai-compatible', baseUrl: client.baseUrl }, signal: cancel.signal });
+      out(`aep-generator: wrote ${result.modelOutputsUrl} (${result.rows.length} rows) with the engine at ${client.baseUrl}`);
+      return 0;
+    }
     const model = await resolveModel({ source: config.modelSource, revision: config.modelRevision, modelDir: config.modelDir, s3Client: s3 });
     out(`aep-generator: model ${config.modelSource}${model.origin === 's3' ? ` copied to ${model.model} (${model.copiedFiles} files)` : ''}` +
       ` served as "${config.modelName}"; run folder ${store.url}`);
-    const decoding = resolveDecoding(config.decoding);
     const result = await withVllm({
       model: model.model, servedModelName: config.modelName, revision: model.revision, seed: decoding.seed,
       dtype: config.engine.dtype, maxModelLen: config.engine.maxModelLen, gpuMemoryUtilization: config.engine.gpuMemoryUtilization,
       startupTimeoutMs: config.engine.startupTimeoutMs, env, onOutput: err,
     }, (proc, signal) => generateModelOutputs({
+      ...common,
       engine: new OpenAIEngine({ baseUrl: proc.baseUrl }),
       engineInfo: { kind: 'vllm', baseUrl: proc.baseUrl, command: proc.command, startupMs: proc.startupMs },
-      store, model: config.modelName, revision: config.modelRevision, generator: config.generator,
-      evalSet: { text, source: asset.source, sha256: asset.sha256 },
-      promptMode: config.promptTemplate === null ? { kind: 'auto' } : { kind: 'template', template: config.promptTemplate, source: 'PROMPT_TEMPLATE' },
-      decoding, concurrency: config.concurrency, maxInstances: config.maxInstances, signal,
-      progressIntervalMs: config.progressIntervalMs, onProgress: (s) => err(`${formatProgress(s)}\n`),
+      signal,
     }), { signal: cancel.signal });
     const s = result.manifest.stats;
     out(`aep-generator: wrote ${result.modelOutputsUrl} (${result.rows.length} rows, ${s.tokensGenerated} tokens, ` +

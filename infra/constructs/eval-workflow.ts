@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
 
 /** State names: they are what people read in the console, and what the local runner binds handlers to. */
 export const STATES = {
@@ -81,10 +82,7 @@ export class EvalWorkflow extends Construct {
       jobQueueArn: props.jobQueue.jobQueueArn,
       jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
       containerOverrides: {
-        environment: {
-          RUN_URL: sfn.JsonPath.stringAt('$.run.runUrl'),
-          RUN_CONFIG: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.run.config')),
-        },
+        environment: Object.fromEntries(GENERATION_ENV_KEYS.map((k) => [k, sfn.JsonPath.stringAt(`$.run.generationEnv.${k}`)])),
       },
       resultSelector: { 'jobId.$': '$.JobId', 'status.$': '$.Status' },
       resultPath: '$.generation',

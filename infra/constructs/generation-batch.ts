@@ -78,9 +78,8 @@ export class GenerationBatch extends Construct {
       memory: Size.gibibytes(14),
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'generator', logGroup }),
       environment: {
-        RESULTS_BUCKET: props.bucket.bucketName,
-        VLLM_MAX_MODEL_LEN: String(props.gpu.maxModelLen),
-        VLLM_GPU_MEMORY_UTILIZATION: String(props.gpu.gpuMemoryUtilization),
+        ENGINE_MAX_MODEL_LEN: String(props.gpu.maxModelLen),
+        ENGINE_GPU_MEMORY_UTILIZATION: String(props.gpu.gpuMemoryUtilization),
       },
       secrets: { HF_TOKEN: batch.Secret.fromSecretsManager(props.hfTokenSecret) },
     });

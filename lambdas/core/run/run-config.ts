@@ -30,7 +30,6 @@ export const JudgeConfigSchema = z.object({
   parallelChunks: z.number().int().positive().default(4),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
-  maxInstances: z.number().int().positive().optional(),
 });
 
 export const AssetOverridesSchema = z.object({
@@ -52,6 +51,8 @@ export const RunConfigSchema = z.object({
   name: z.string().min(1).optional(),
   /** Existing `model_outputs.json` (a key in the store, or a URL): skips generation. */
   modelOutputs: z.string().optional(),
+  /** Evaluate only this many instructions, chosen by the official `max_instances` rule (smoke tests). */
+  maxInstances: z.number().int().positive().optional(),
   generation: GenerationConfigSchema.prefault({}),
   judge: JudgeConfigSchema.prefault({}),
   assets: AssetOverridesSchema.prefault({}),
@@ -79,7 +80,7 @@ export function canonicalJson(value: unknown): string {
 function scoringPart(c: RunConfig) {
   const { concurrency: _gc, ...generation } = c.generation;
   const { concurrency: _jc, parallelChunks: _pc, rpm: _r, tpm: _t, chunkSize: _cs, mode: _m, ...judge } = c.judge;
-  return { model: c.model, revision: c.revision, modelUri: c.modelUri, name: c.name, modelOutputs: c.modelOutputs, generation, judge, assets: c.assets };
+  return { model: c.model, revision: c.revision, modelUri: c.modelUri, name: c.name, modelOutputs: c.modelOutputs, maxInstances: c.maxInstances, generation, judge, assets: c.assets };
 }
 
 /** Short hash of what determines the numbers of a run. */

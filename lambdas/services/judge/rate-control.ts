@@ -1,7 +1,8 @@
 /**
  * Client-side rate control of judge requests: token buckets for requests and tokens per minute, and an adaptive
- * factor that halves on HTTP 429 (once per cool-down, so one burst of 429s counts once) and grows back by one
- * concurrency slot per round of successes (additive increase, multiplicative decrease).
+ * factor on concurrency and both budgets that halves on repeated HTTP 429s (at most once per cool-down, so one burst
+ * counts once), grows back fast (10 % per round of successes) to near the level that caused the slow-down, then probes
+ * by one concurrency slot per round.
  */
 import type { Clock } from './clock.ts';
 
@@ -47,27 +48,32 @@ export interface RateControlOptions {
   /** Window in which further 429s do not cut the rate again. */
   cooldownMs: number;
   /**
-   * Seconds of budget a bucket may save up. OpenAI enforces per-minute limits over shorter periods, so the default
-   * of 1 s never bursts above what a per-second quantised limiter allows.
+   * Seconds of budget a bucket may save up (default 0.25 s). OpenAI enforces per-minute limits over shorter periods
+   * (e.g. per second); a quarter-second burst stays under such a limiter even when arrivals jitter.
    */
   burstSeconds?: number;
 }
 
 /** Lowest adaptive factor: 5 % of the configured rates. */
 const MIN_FACTOR = 0.05;
+/** Growth of the factor per round of successes after a slow-down. */
+const RECOVERY_PER_ROUND = 1.1;
 
 /** The admission decisions of the scheduler. */
 export class RateControl {
   private factor = 1;
   private pausedUntil = -Infinity;
   private lastCut = -Infinity;
+  private lastRateLimited = -Infinity;
+  /** The factor at the last slow-down: fast recovery below it, slow probing near it. */
+  private ceiling = 1;
   private readonly requests: TokenBucket | undefined;
   private readonly tokens: TokenBucket | undefined;
   /** 429s that cut the factor. */
   cuts = 0;
 
   constructor(private readonly options: RateControlOptions) {
-    const burst = options.burstSeconds ?? 1;
+    const burst = options.burstSeconds ?? 0.25;
     const bucket = (perMinute: number | undefined) => perMinute === undefined
       ? undefined
       : new TokenBucket({ perMinute, capacity: Math.max(1, (perMinute * burst) / 60), clock: options.clock });
@@ -102,17 +108,31 @@ export class RateControl {
     this.tokens?.take(tokens);
   }
 
-  /** A success: grow by 1/C per round of `concurrency()` successes, i.e. one slot per round. */
+  /**
+   * A success. Below 90 % of the level where congestion was last seen, grow by 10 % per round of `concurrency()`
+   * successes (a halving is mostly undone in about 6 rounds); from there on probe by one slot per round.
+   */
   onSuccess(): void {
-    const c = this.options.concurrency;
-    this.factor = Math.min(1, this.factor + 1 / (c * Math.max(1, c * this.factor)));
+    if (this.factor >= 1) return;
+    const round = this.concurrency();
+    this.factor = this.factor < 0.9 * this.ceiling
+      ? this.factor * RECOVERY_PER_ROUND ** (1 / round)
+      : this.factor + 1 / (this.options.concurrency * round);
+    this.factor = Math.min(1, this.factor);
   }
 
-  /** An HTTP 429: pause everyone for `retryAfterMs` when given, and halve the factor once per cool-down. */
+  /**
+   * An HTTP 429: pause everyone for `retryAfterMs` when given. A 429 that follows another within the cool-down is
+   * congestion: halve the factor, at most once per cool-down. A lone 429 (arrival jitter at a limit the client
+   * already paces to) only pauses.
+   */
   onRateLimited(retryAfterMs: number | undefined): void {
     const now = this.options.clock.now();
     if (retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
-    if (now - this.lastCut >= this.options.cooldownMs) {
+    const repeated = now - this.lastRateLimited < this.options.cooldownMs;
+    this.lastRateLimited = now;
+    if (repeated && now - this.lastCut >= this.options.cooldownMs) {
+      this.ceiling = this.factor;
       this.factor = Math.max(MIN_FACTOR, this.factor / 2);
       this.lastCut = now;
       this.cuts++;

@@ -14,8 +14,13 @@ export interface SchedulerSettings {
   concurrency: number;
   rpm?: number | undefined;
   tpm?: number | undefined;
-  /** Attempts per task, the first included; then the task is recorded as failed. */
+  /** Attempts per task that failed for other reasons than 429; then the task is recorded as failed. */
   maxAttempts: number;
+  /**
+   * HTTP 429 answers a task may receive before it is recorded as failed. Counted apart: a 429 says the client is too
+   * fast, not that the row is bad.
+   */
+  maxRateLimitedAttempts: number;
   attemptTimeoutMs: number;
   /** First backoff ceiling (doubles per failure, equal jitter). */
   baseDelayMs: number;
@@ -29,8 +34,9 @@ export interface SchedulerSettings {
 export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = Object.freeze({
   concurrency: 16,
   maxAttempts: 10,
+  maxRateLimitedAttempts: 30,
   attemptTimeoutMs: 120_000,
-  baseDelayMs: 500,
+  baseDelayMs: 250,
   maxDelayMs: 20_000,
   maxRetryAfterMs: 120_000,
   rateLimitCooldownMs: 1_000,
@@ -102,6 +108,9 @@ async function settledWithin<R>(p: Promise<R>, ms: number, clock: Clock): Promis
 interface Entry<T> {
   task: SchedulerTask<T>;
   attempts: number;
+  /** Failed attempts other than 429s. */
+  failures: number;
+  rateLimits: number;
 }
 
 export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<SchedulerStats> {
@@ -113,7 +122,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
   const control = new RateControl({
     concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, cooldownMs: s.rateLimitCooldownMs,
   });
-  const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0 }));
+  const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0, failures: 0, rateLimits: 0 }));
   const running = new Set<Promise<void>>();
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // one listener per attempt in flight and per retry waiting
@@ -172,12 +181,20 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
     if (stop.signal.aborted) return; // cancelled by the stop: no result, the task stays unfinished
     if (r.rateLimited) {
       stats.rateLimited++;
+      entry.rateLimits++;
       const before = control.cuts;
       control.onRateLimited(r.retryAfterMs);
       stats.slowdowns += control.cuts - before;
+    } else {
+      entry.failures++;
     }
-    if (r.retryable && entry.attempts < s.maxAttempts) {
-      const delayMs = backoffDelayMs({ failures: entry.attempts, policy, random: options.random, retryAfterMs: r.retryAfterMs });
+    const budgetLeft = r.rateLimited ? entry.rateLimits < s.maxRateLimitedAttempts : entry.failures < s.maxAttempts;
+    if (r.retryable && budgetLeft) {
+      // a 429's wait is at least its retry-after and at least the backoff, so a crowd told "10 ms" does not return at once
+      const n = r.rateLimited ? entry.rateLimits : entry.failures;
+      const backoff = backoffDelayMs({ failures: n, policy, random: options.random });
+      const told = r.retryAfterMs === undefined ? 0 : backoffDelayMs({ failures: n, policy, random: options.random, retryAfterMs: r.retryAfterMs });
+      const delayMs = r.rateLimited ? Math.max(backoff, told) : r.retryAfterMs !== undefined ? told : backoff;
       stats.retries++;
       options.onRetry?.({ id: entry.task.id, attempt: entry.attempts, delayMs, reason: r.reason });
       waiting++;

@@ -7,7 +7,7 @@
 import { RUN_FILES } from '../../core/run/layout.ts';
 import { judgementFromOutcome, cacheEntryOf } from '../judge/judgement.ts';
 import { loadJudgeRun } from '../judge/prepare.ts';
-import { judgeRows, presetOf, runModelName, type JudgeDeps } from './judge-step.ts';
+import { judgeMaxInstances, judgeRows, presetOf, runModelName, type JudgeDeps } from './judge-step.ts';
 import { runInputs } from './run-assets.ts';
 import { RunFolder } from './run-store.ts';
 
@@ -39,7 +39,7 @@ async function pending(deps: JudgeDeps, run: RunFolder) {
   const config = manifest.config;
   const preset = presetOf(config);
   const loaded = await loadJudgeRun({
-    assets: runInputs(run, manifest), preset, name: runModelName(config), maxInstances: config.judge.maxInstances,
+    assets: runInputs(run, manifest), preset, name: runModelName(config), maxInstances: judgeMaxInstances(config),
     modelOutputs: { text: await run.require(RUN_FILES.modelOutputs), fileName: run.store.locate(RUN_FILES.modelOutputs) },
   });
   const seen = new Set<string>();

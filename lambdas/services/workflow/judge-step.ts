@@ -34,6 +34,14 @@ export function runModelName(config: RunConfig): string | undefined {
   return config.name ?? (config.modelOutputs ? undefined : displayName(config));
 }
 
+/**
+ * The judge applies the official `max_instances` rule only to given outputs: generated outputs already are the
+ * subset (the generator applied the rule), and are matched to the eval set by instruction.
+ */
+export function judgeMaxInstances(config: RunConfig): number | undefined {
+  return config.modelOutputs ? config.maxInstances : undefined;
+}
+
 export function presetOf(config: RunConfig): JudgePreset {
   return resolveJudge({ judge: config.judge.preset, ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
 }
@@ -61,7 +69,7 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   const preset = presetOf(config);
   const assets = runInputs(run, manifest);
   const modelOutputs = { text: await run.require(RUN_FILES.modelOutputs), fileName: run.store.locate(RUN_FILES.modelOutputs) };
-  const common = { assets, modelOutputs, preset, name: runModelName(config), maxInstances: config.judge.maxInstances };
+  const common = { assets, modelOutputs, preset, name: runModelName(config), maxInstances: judgeMaxInstances(config) };
   const { jobs } = await loadJudgeRun(common);
   const end = chunk.last ? jobs.length : Math.min(chunk.end, jobs.length);
   const rowIndices = Array.from({ length: Math.max(0, end - chunk.start) }, (_, i) => chunk.start + i);

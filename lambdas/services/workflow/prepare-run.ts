@@ -6,6 +6,7 @@
 import { ALPACA_EVAL_COMMIT, type AssetName } from '../../core/assets-catalog.ts';
 import { parseModelOutputs } from '../../core/eval-set/schema.ts';
 import { selectMaxInstances } from '../../core/eval-set/max-instances.ts';
+import { generationEnvironment, type GenerationEnv } from '../../core/run/generation-env.ts';
 import { planJudgeChunks, runPrefix, RUN_FILES, type JudgeChunk } from '../../core/run/layout.ts';
 import { finishStage, newManifest, restartManifest, startStage, type RunManifest } from '../../core/run/manifest.ts';
 import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '../../core/run/run-config.ts';
@@ -22,6 +23,8 @@ export interface PrepareResult {
   runPrefix: string;
   runUrl: string;
   needGeneration: boolean;
+  /** The generator job's environment (container overrides). */
+  generationEnv: GenerationEnv;
   judgeMode: RunConfig['judge']['mode'];
   chunks: JudgeChunk[];
   config: RunConfig;
@@ -74,8 +77,8 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
     needGeneration = false; // a resumed run whose generation already finished
   }
 
-  const nRows = config.judge.maxInstances
-    ? selectMaxInstances({ reference: evalSet.rows, modelOutputs: evalSet.rows, maxInstances: config.judge.maxInstances }).reference.length
+  const nRows = config.maxInstances
+    ? selectMaxInstances({ reference: evalSet.rows, modelOutputs: evalSet.rows, maxInstances: config.maxInstances }).reference.length
     : evalSet.rows.length;
   const chunks = planJudgeChunks(nRows, config.judge.chunkSize);
 
@@ -84,5 +87,8 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
   else manifest = startStage(manifest, 'generate', now());
   await run.writeManifest(manifest);
   deps.log.info('run prepared', { runId: runId, needGeneration, chunks: chunks.length });
-  return { runId: runId, runPrefix: prefix, runUrl: run.url, needGeneration, judgeMode: config.judge.mode, chunks, config };
+  return {
+    runId, runPrefix: prefix, runUrl: run.url, needGeneration, generationEnv: generationEnvironment(config, run.url),
+    judgeMode: config.judge.mode, chunks, config,
+  };
 }

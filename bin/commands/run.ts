@@ -1,0 +1,170 @@
+/**
+ * `aep run`: the whole evaluation on this machine — the stack's own state machine, executed locally, with storage
+ * in a directory (or any S3 endpoint), generation on an OpenAI-compatible engine (or a vLLM this command starts, or
+ * given outputs), and the judge on any OpenAI-compatible API. Stops before spending anything when the judge key or
+ * the engine is missing.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { defaultCacheDir } from '../../lambdas/adapters/assets.ts';
+import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
+import { UsageError } from '../../lambdas/core/errors.ts';
+import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
+import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/core/run/run-config.ts';
+import { runGenerator } from '../../containers/generator/run.ts';
+import { localDeps } from '../../infra/local/local-deps.ts';
+import { runLocal } from '../../infra/local/run-local.ts';
+import { action, nonNegativeInt, nonNegativeNumber, positiveInt, version } from './common.ts';
+import { formatRunSummary, stderrLogger, stateProgress } from './run-output.ts';
+
+export interface RunFlags {
+  model: string;
+  generatorBaseUrl?: string;
+  engine?: 'vllm';
+  modelOutputs?: string;
+  out: string;
+  revision?: string;
+  name?: string;
+  maxInstances?: number;
+  promptTemplate?: string;
+  maxNewTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  concurrency?: number;
+  judge?: string;
+  judgeModel?: string;
+  judgeBaseUrl?: string;
+  judgeTemplate?: string;
+  judgeConcurrency?: number;
+  rpm?: number;
+  tpm?: number;
+  batchApi?: boolean;
+  chunkSize?: number;
+  cacheDir?: string;
+  evalSet?: string;
+  gamed?: string;
+  instructionDifficulty?: string;
+  leaderboard?: string;
+  json?: boolean;
+}
+
+const abs = (p: string | undefined) => (p === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : resolve(p));
+
+/** The run config of a set of flags (shared with `aep start`). */
+export async function runConfigFromFlags(f: RunFlags): Promise<RunConfigInput> {
+  let revision = f.revision;
+  if (f.modelOutputs && !revision && !f.modelOutputs.startsWith('s3://')) {
+    // given outputs: the revision is their content, so the same file always lands in the same run folder
+    revision = createHash('sha256').update(await readFile(f.modelOutputs)).digest('hex').slice(0, 12);
+  }
+  return {
+    model: f.model, revision, name: f.name, modelOutputs: abs(f.modelOutputs), maxInstances: f.maxInstances,
+    generation: {
+      maxNewTokens: f.maxNewTokens, temperature: f.temperature, topP: f.topP, seed: f.seed, concurrency: f.concurrency,
+      promptTemplate: f.promptTemplate ? await readFile(f.promptTemplate, 'utf8') : undefined,
+    },
+    judge: {
+      preset: f.judge, model: f.judgeModel, baseUrl: f.judgeBaseUrl, mode: f.batchApi ? 'batch-api' : undefined,
+      concurrency: f.judgeConcurrency, rpm: f.rpm, tpm: f.tpm, chunkSize: f.chunkSize,
+    },
+    assets: {
+      evalSet: abs(f.evalSet), judgeTemplate: abs(f.judgeTemplate), gamed: abs(f.gamed),
+      instructionDifficulty: abs(f.instructionDifficulty), leaderboard: abs(f.leaderboard),
+    },
+  };
+}
+
+/** Refuses to start a run that would fail after spending money or GPU time. */
+async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
+  const sources = [f.generatorBaseUrl, f.engine, f.modelOutputs].filter(Boolean).length;
+  if (sources !== 1) throw new UsageError('give exactly one of --generator-base-url URL (a running engine), --engine vllm (start one) or --model-outputs FILE');
+  if (!env.OPENAI_API_KEY) throw new UsageError('OPENAI_API_KEY is not set: export the judge API key (a local OpenAI-compatible judge given by --judge-base-url accepts any value); nothing was started');
+  if (f.generatorBaseUrl) {
+    const url = `${f.generatorBaseUrl.replace(/\/$/, '')}/models`;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000), headers: env.AEP_GENERATOR_API_KEY ? { authorization: `Bearer ${env.AEP_GENERATOR_API_KEY}` } : {} });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    } catch (err) {
+      throw new UsageError(`the engine at ${f.generatorBaseUrl} does not answer (${url}: ${(err as Error).message}); start it, or pass --engine vllm or --model-outputs FILE; nothing was started`);
+    }
+  }
+}
+
+async function run(f: RunFlags): Promise<void> {
+  const env = process.env;
+  await preflight(f, env);
+  const config = RunConfigSchema.parse(await runConfigFromFlags(f));
+  const runId = runIdFor(config);
+  const out = f.out.startsWith('s3://') ? f.out : resolve(f.out);
+  if (!out.startsWith('s3://')) await mkdir(out, { recursive: true });
+  const store = openBlobStore(out, { env });
+  const log = stderrLogger(env);
+  const deps = localDeps({ store, cacheDir: f.cacheDir ?? defaultCacheDir(env), env, log, version: version() });
+  process.stderr.write(`aep run: run ${runId} in ${store.locate(runPrefix(runId))}\n`);
+  const result = await runLocal({
+    input: { config, runId },
+    deps,
+    generate: async (job) => {
+      let last = '';
+      const code = await runGenerator({
+        env: { ...env, ...job.environment, AEP_CACHE_DIR: f.cacheDir ?? defaultCacheDir(env) },
+        out: (line) => process.stderr.write(`${line}\n`),
+        err: (text) => {
+          last = text.trim().split('\n').at(-1) ?? last;
+          process.stderr.write(text);
+        },
+        ...(f.generatorBaseUrl ? { engine: { baseUrl: f.generatorBaseUrl, apiKey: env.AEP_GENERATOR_API_KEY } } : {}),
+      });
+      if (code !== 0) throw Object.assign(new Error(last.replace(/^aep-generator: /, '') || `generation exited with code ${code}`), { name: 'GenerationFailed' });
+    },
+    onState: stateProgress(process.stderr),
+  });
+  const manifestPath = store.locate(`${runPrefix(runId)}${RUN_FILES.manifest}`);
+  if (result.status === 'FAILED') {
+    throw new Error(`run ${runId} failed: ${result.error}: ${result.cause} (manifest: ${manifestPath})`);
+  }
+  const metrics = JSON.parse((await store.get(`${runPrefix(runId)}${RUN_FILES.metrics}`))!.toString('utf8')) as Record<string, unknown>;
+  if (f.json) {
+    process.stdout.write(`${JSON.stringify({ runId, runUrl: store.locate(runPrefix(runId)), ...metrics })}\n`);
+    return;
+  }
+  process.stdout.write(formatRunSummary(metrics, { report: store.locate(`${runPrefix(runId)}${RUN_FILES.report}`), runId }));
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run the whole evaluation locally (the stack\'s state machine on this machine): generate, judge, aggregate, report')
+    .requiredOption('--model <name>', 'the model: the name the engine serves, or a Hugging Face id for --engine vllm')
+    .option('--generator-base-url <url>', 'a running OpenAI-compatible engine serving the model, including /v1')
+    .addOption(new Option('--engine <engine>', 'start this engine for the model').choices(['vllm']))
+    .option('--model-outputs <file>', 'existing model_outputs.json: skip generation')
+    .option('--out <dir>', 'results store: a directory or s3://bucket/prefix (runs go to runs/<run-id>/)', 'aep-results')
+    .option('--revision <rev>', 'model revision (recorded; part of the run id)')
+    .option('--name <name>', 'leaderboard and generator name (default: the model\'s last path segment)')
+    .option('--max-instances <n>', 'evaluate only the official max_instances subset', positiveInt)
+    .option('--prompt-template <file>', 'completions-mode prompt template with {instruction} (default: chat, Llama-3 fallback)')
+    .option('--max-new-tokens <n>', 'generation length cap (default 512)', positiveInt)
+    .option('--temperature <t>', 'sampling temperature (default 0.7)', nonNegativeNumber)
+    .option('--top-p <p>', 'nucleus sampling (default 0.9)', nonNegativeNumber)
+    .option('--seed <s>', 'generation seed', nonNegativeInt)
+    .option('--concurrency <n>', 'generation requests in flight', positiveInt)
+    .option('--judge <preset>', 'judge preset (default weighted_alpaca_eval_gpt4_turbo)')
+    .option('--judge-model <name>', 'judge model name')
+    .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')
+    .option('--judge-template <path|url>', 'judge prompt template (default: the pinned official one)')
+    .option('--judge-concurrency <n>', 'judge requests in flight per chunk', positiveInt)
+    .option('--rpm <n>', 'judge requests-per-minute budget (per chunk)', positiveInt)
+    .option('--tpm <n>', 'judge tokens-per-minute budget (per chunk)', positiveInt)
+    .option('--batch-api', 'judge through the OpenAI Batch API (half price, slow)')
+    .option('--chunk-size <n>', 'rows per judge chunk (default 50)', positiveInt)
+    .option('--cache-dir <dir>', 'assets and judge cache (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
+    .option('--eval-set <path|url>', 'eval set override')
+    .option('--gamed <path|url>', 'df_gamed.csv override (LC GLM)')
+    .option('--instruction-difficulty <path|url>', 'instruction_difficulty.csv override')
+    .option('--leaderboard <path|url>', 'leaderboard CSV override')
+    .option('--json', 'print the metrics as one JSON object on stdout')
+    .action(action('run', run));
+}
