@@ -22,6 +22,8 @@ export interface JudgeDeps extends WorkflowDeps {
   judgeClient(preset: JudgePreset, config: RunConfig): Promise<JudgeClient>;
   batchClient(preset: JudgePreset, config: RunConfig): Promise<BatchJudgeClient>;
   judgeCache: JudgeCache;
+  /** Overrides of the judge's retry and timeout settings (tests use short backoffs). */
+  judgeScheduler?: Partial<SchedulerSettings>;
 }
 
 export interface JudgeChunkEvent {
@@ -46,8 +48,11 @@ export function presetOf(config: RunConfig): JudgePreset {
   return resolveJudge({ judge: config.judge.preset, ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
 }
 
-function schedulerOf(config: RunConfig): SchedulerSettings {
-  return { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: config.judge.concurrency, rpm: config.judge.rpm, tpm: config.judge.tpm, maxAttempts: 6, attemptTimeoutMs: 60_000 };
+function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
+  return {
+    ...DEFAULT_SCHEDULER_SETTINGS, maxAttempts: 6, attemptTimeoutMs: 60_000, ...overrides,
+    concurrency: config.judge.concurrency, rpm: config.judge.rpm, tpm: config.judge.tpm,
+  };
 }
 
 /** What a judge result adds up to, for the chunk file and the manifest. */
@@ -74,7 +79,7 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   const end = chunk.last ? jobs.length : Math.min(chunk.end, jobs.length);
   const rowIndices = Array.from({ length: Math.max(0, end - chunk.start) }, (_, i) => chunk.start + i);
   const result = await judgeRun({
-    ...common, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config),
+    ...common, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
   });
   const file: JudgeChunkFile = {
     version: 1, chunk, rows: result.rows as unknown as Record<string, unknown>[], stats: statsOf(result, options.extraPaid),

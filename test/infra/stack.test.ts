@@ -1,0 +1,179 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STATES } from '../../infra/constructs/eval-workflow.ts';
+import { synthLocalDefinition } from '../../infra/local/definition.ts';
+import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
+import { buildStack, normalisedTemplate } from './app.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+let built: ReturnType<typeof buildStack>;
+let resources: Resources;
+
+beforeAll(() => {
+  built = buildStack();
+  resources = built.template.toJSON().Resources as Resources;
+});
+
+function ofType(type: string) {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+describe('AlpacaEvalStack', () => {
+  describe('GPU generation on AWS Batch', () => {
+    it('defines the generator job with one GPU, a timeout and retries only on spot reclaim or image pull', () => {
+      built.template.hasResourceProperties('AWS::Batch::JobDefinition', {
+        Type: 'container',
+        ContainerProperties: Match.objectLike({
+          ResourceRequirements: Match.arrayWith([{ Type: 'GPU', Value: '1' }]),
+          Environment: Match.arrayWith([{ Name: 'ENGINE_MAX_MODEL_LEN', Value: '4096' }]),
+          Secrets: Match.arrayWith([Match.objectLike({ Name: 'HF_TOKEN' })]),
+        }),
+        RetryStrategy: {
+          Attempts: 3,
+          EvaluateOnExit: [
+            { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+            { Action: 'RETRY', OnReason: 'CannotPullContainerError:*' },
+            { Action: 'EXIT', OnExitCode: '*' },
+          ],
+        },
+        Timeout: { AttemptDurationSeconds: 7200 },
+      });
+    });
+
+    it('puts a spot GPU environment first and an on-demand one behind it, both g6/g5 with the NVIDIA AMI', () => {
+      const envs = ofType('AWS::Batch::ComputeEnvironment').map(([, r]) => r.Properties.ComputeResources as Record<string, unknown>);
+      expect(envs.map((e) => e.Type).sort()).toEqual(['EC2', 'SPOT']);
+      for (const e of envs) {
+        expect(e.InstanceTypes).toEqual(['g6.xlarge', 'g5.xlarge']);
+        expect(e.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2023_NVIDIA' }]);
+        expect(e.MinvCpus).toBe(0);
+      }
+      expect(envs.find((e) => e.Type === 'SPOT')!.AllocationStrategy).toBe('SPOT_PRICE_CAPACITY_OPTIMIZED');
+      const queues = ofType('AWS::Batch::JobQueue').map(([, r]) => r.Properties.ComputeEnvironmentOrder as { Order: number }[]);
+      expect(queues.map((q) => q.map((o) => o.Order))).toEqual([[1, 2]]);
+    });
+
+    it('gives the instances a large encrypted gp3 root volume for the vLLM image and the weights', () => {
+      built.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+        LaunchTemplateData: Match.objectLike({
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 200, VolumeType: 'gp3' } }],
+          MetadataOptions: { HttpTokens: 'required' },
+        }),
+      });
+    });
+  });
+
+  describe('results bucket', () => {
+    it('is encrypted, versioned, private, and expires the judge cache', () => {
+      built.template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'JudgeCache', Prefix: 'cache/judge/', ExpirationInDays: 90, Status: 'Enabled' })]) },
+      });
+    });
+
+    it('sends its object events to EventBridge (checkpoint triggers)', () => {
+      built.template.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
+    });
+
+    it('denies non-TLS access and lets CloudFront read reports/* only', () => {
+      const policies = ofType('AWS::S3::BucketPolicy').map(([, r]) => JSON.stringify(r.Properties));
+      const results = policies.find((p) => p.includes('CloudFrontReadsReportsOnly'))!;
+      expect(results).toContain('"aws:SecureTransport":"false"');
+      const statements = (JSON.parse(results).PolicyDocument.Statement as { Sid?: string; Principal?: { Service?: string }; Resource: unknown }[]);
+      const cloudfront = statements.filter((s) => s.Principal?.Service === 'cloudfront.amazonaws.com');
+      expect(cloudfront).toHaveLength(1);
+      expect(JSON.stringify(cloudfront[0]!.Resource)).toContain('/reports/*');
+    });
+  });
+
+  describe('IAM scoping', () => {
+    it('lets only the judge functions read the OpenAI key, and only the trigger and the generator job the Hugging Face token', () => {
+      const secretIds = Object.fromEntries(ofType('AWS::SecretsManager::Secret').map(([id]) => [id.startsWith('OpenAi') ? 'openai' : 'hf', id]));
+      const readers = (secret: string) => ofType('AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify(r.Properties.PolicyDocument).includes(`"Ref":"${secret}"`))
+        .map(([id]) => id.replace(/FunctionServiceRoleDefaultPolicy.*|ServiceRoleDefaultPolicy.*/, ''));
+      expect(readers(secretIds.openai!).sort()).toEqual(['JudgeBatch', 'JudgeChunk']);
+      expect(readers(secretIds.hf!).sort()).toEqual(['GenerationGeneratorExecutionRoleDefaultPolicyBA117373', 'StartRun']);
+    });
+
+    it('lets the state machine start only the generator job and invoke only the pipeline functions', () => {
+      const sm = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('WorkflowStateMachineRole'))!;
+      const doc = JSON.stringify(sm[1].Properties.PolicyDocument);
+      expect(doc).toContain('batch:SubmitJob');
+      expect(doc).not.toContain('"Action":"*"');
+      expect(doc).not.toMatch(/"Resource":"\*".*lambda:InvokeFunction/);
+    });
+  });
+
+  describe('state machine', () => {
+    it('has the readable states of the workflow, in JSONPath', () => {
+      const { definition } = synthLocalDefinition();
+      const states = definition.States as Record<string, Record<string, unknown>>;
+      expect(definition.StartAt).toBe(STATES.prepare);
+      expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+      for (const name of [STATES.prepare, STATES.outputsGiven, STATES.generate, STATES.judgeMode, STATES.judgeChunks, STATES.submitBatch, STATES.waitBatch, STATES.checkBatch, STATES.batchDone, STATES.aggregate, STATES.report, STATES.recordFailure, STATES.failed, STATES.succeeded]) {
+        expect(states[name], name).toBeDefined();
+      }
+    });
+
+    it('records the failure of every task and of the Map before failing', () => {
+      const states = synthLocalDefinition().definition.States as Record<string, { Type: string; Catch?: { Next: string; ErrorEquals: string[] }[] }>;
+      const catching = Object.entries(states).filter(([n, s]) => (s.Type === 'Task' || s.Type === 'Map') && n !== STATES.recordFailure);
+      expect(catching.length).toBe(7);
+      for (const [name, s] of catching) expect(s.Catch, name).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: STATES.recordFailure })]);
+      expect((states[STATES.recordFailure] as unknown as { Next: string }).Next).toBe(STATES.failed);
+    });
+
+    it('runs generation as a Batch .sync job with the generator environment from Prepare', () => {
+      const gen = (synthLocalDefinition().definition.States as Record<string, Record<string, unknown>>)[STATES.generate]!;
+      expect(gen.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
+      const env = ((gen.Parameters as Record<string, unknown>).ContainerOverrides as { Environment: { Name: string; 'Value.$': string }[] }).Environment;
+      expect(env.map((e) => e.Name)).toEqual([...GENERATION_ENV_KEYS]);
+      expect(env[0]).toEqual({ Name: 'RUN_URL', 'Value.$': '$.run.generationEnv.RUN_URL' });
+    });
+
+    it('judges chunks in a bounded Map whose task retries rows that still failed', () => {
+      const map = (synthLocalDefinition().definition.States as Record<string, Record<string, unknown>>)[STATES.judgeChunks]!;
+      expect(map.Type).toBe('Map');
+      expect(map.MaxConcurrency).toBe(4);
+      expect(map.ItemsPath).toBe('$.run.chunks');
+      const task = ((map.ItemProcessor as { States: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] }> }).States)[STATES.judgeChunk]!;
+      expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['JudgeRowsFailedError', 'JudgeQuotaError'], MaxAttempts: 3 })]));
+    });
+
+    it('takes its chunk parallelism from cdk.json context', () => {
+      const map = (synthLocalDefinition({ judge: { parallelChunks: 9 } }).definition.States as Record<string, Record<string, unknown>>)[STATES.judgeChunks]!;
+      expect(map.MaxConcurrency).toBe(9);
+    });
+  });
+
+  describe('triggers', () => {
+    it('starts runs from READY markers under checkpoints/ and on the configured schedule', () => {
+      built.template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [Match.anyValue()] }, object: { key: [{ wildcard: 'checkpoints/*/READY' }] } } },
+      });
+      built.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(6 hours)', Target: Match.objectLike({ Input: '{"source":"schedule"}' }) });
+    });
+
+    it('has no schedule when the config says null', () => {
+      const { template } = buildStack({ schedule: null });
+      template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('has no unacknowledged finding', () => {
+      const report = new AwsSolutionsChecks(built.stack).validateScope(built.stack);
+      expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    });
+  });
+
+  describe('snapshot', () => {
+    it('matches the stored template (content hashes normalised)', () => {
+      expect(normalisedTemplate(built.template)).toMatchSnapshot();
+    });
+  });
+});
