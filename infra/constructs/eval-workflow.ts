@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
+import type { StageName } from '../../lambdas/core/run/manifest.ts';
 
 /** State names: they are what people read in the console, and what the local runner binds handlers to. */
 export const STATES = {
@@ -67,14 +68,18 @@ export class EvalWorkflow extends Construct {
     // Prepare may be what failed, so nothing but the execution name and input is known here.
     const recordFailure = invoke(STATES.recordFailure, f.recordFailure, { 'state.$': '$' }, '$.failureRecord');
     recordFailure.next(new sfn.Fail(this, STATES.failed, { stateName: STATES.failed, errorPath: '$.failureRecord.error', causePath: '$.failureRecord.cause' }));
-    const onFailure = <T extends sfn.TaskStateBase | sfn.Map>(state: T): T => {
-      state.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // Each catch notes which stage failed (a Pass state the console shows), then records the failure.
+    const onFailure = <T extends sfn.TaskStateBase | sfn.Map>(state: T, stage: StageName): T => {
+      const name = `${state.node.id} Failed`;
+      const note = new sfn.Pass(this, name, { stateName: name, result: sfn.Result.fromString(stage), resultPath: '$.failedStage' });
+      note.next(recordFailure);
+      state.addCatch(note, { errors: ['States.ALL'], resultPath: '$.failure' });
       return state;
     };
 
     // The run id comes from the input (or is derived from the config), not from the execution name, so a run
     // started from the console under any name still lands in (and resumes) its one run folder.
-    const prepare = onFailure(invoke(STATES.prepare, f.prepare, { 'input.$': '$' }, '$.run'));
+    const prepare = onFailure(invoke(STATES.prepare, f.prepare, { 'input.$': '$' }, '$.run'), 'prepare');
 
     const generate = onFailure(new tasks.BatchSubmitJob(this, STATES.generate, {
       stateName: STATES.generate,
@@ -86,7 +91,7 @@ export class EvalWorkflow extends Construct {
       },
       resultSelector: { 'jobId.$': '$.JobId', 'status.$': '$.Status' },
       resultPath: '$.generation',
-    }));
+    }), 'generate');
 
     const judgeChunk = invoke(STATES.judgeChunk, f.judgeChunk, { 'runPrefix.$': '$.runPrefix', 'chunk.$': '$.chunk' }, '$.result');
     judgeChunk.addRetry({ errors: RETRYABLE_JUDGE_ERRORS, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
@@ -97,16 +102,16 @@ export class EvalWorkflow extends Construct {
       itemSelector: { 'runPrefix.$': '$.run.runPrefix', 'chunk.$': '$$.Map.Item.Value' },
       resultSelector: { 'chunks.$': '$[*].result' },
       resultPath: '$.judge',
-    }));
+    }), 'judge');
     judgeChunks.itemProcessor(judgeChunk);
 
-    const submitBatch = onFailure(invoke(STATES.submitBatch, f.judgeBatch, { action: 'submit', 'runPrefix.$': '$.run.runPrefix' }, '$.batch'));
+    const submitBatch = onFailure(invoke(STATES.submitBatch, f.judgeBatch, { action: 'submit', 'runPrefix.$': '$.run.runPrefix' }, '$.batch'), 'judge');
     const waitBatch = new sfn.Wait(this, STATES.waitBatch, { stateName: STATES.waitBatch, time: sfn.WaitTime.secondsPath('$.batch.waitSeconds') });
-    const checkBatch = onFailure(invoke(STATES.checkBatch, f.judgeBatch, { action: 'check', 'runPrefix.$': '$.run.runPrefix', 'batch.$': '$.batch' }, '$.batch'));
+    const checkBatch = onFailure(invoke(STATES.checkBatch, f.judgeBatch, { action: 'check', 'runPrefix.$': '$.run.runPrefix', 'batch.$': '$.batch' }, '$.batch'), 'judge');
     const batchDone = new sfn.Choice(this, STATES.batchDone, { stateName: STATES.batchDone });
 
-    const aggregate = onFailure(invoke(STATES.aggregate, f.aggregate, { 'runPrefix.$': '$.run.runPrefix' }, '$.metrics'));
-    const report = onFailure(invoke(STATES.report, f.report, { 'runPrefix.$': '$.run.runPrefix' }, '$.report'));
+    const aggregate = onFailure(invoke(STATES.aggregate, f.aggregate, { 'runPrefix.$': '$.run.runPrefix' }, '$.metrics'), 'aggregate');
+    const report = onFailure(invoke(STATES.report, f.report, { 'runPrefix.$': '$.run.runPrefix' }, '$.report'), 'report');
     aggregate.next(report).next(new sfn.Succeed(this, STATES.succeeded, { stateName: STATES.succeeded }));
 
     submitBatch.next(waitBatch).next(checkBatch).next(batchDone);

@@ -81,9 +81,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   } catch (err) {
     await watching.catch(() => undefined);
     if (err instanceof ExecutionError) {
-      const e = err as ExecutionError & { cause?: unknown };
-      const [error, ...rest] = String(e.message).replace(/^Execution has failed with the following error: /, '').split(': ');
-      return { status: 'FAILED', error: error ?? 'Error', cause: rest.join(': ') };
+      // the cause is the Fail state's error: its name is the Error, its message the Cause
+      const fail = (err as Error & { cause?: Error }).cause;
+      return { status: 'FAILED', error: fail?.name ?? 'Error', cause: fail?.message ?? err.message };
     }
     throw err;
   }

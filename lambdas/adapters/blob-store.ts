@@ -12,14 +12,18 @@ export { BlobStoreError, parseS3Url, S3BlobStore } from './s3-blob-store.ts';
 /**
  * An S3 client configured from an environment (pass `process.env` from the edge): region from `AWS_REGION` /
  * `AWS_DEFAULT_REGION` (else us-east-1); a custom endpoint from `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` (the SDK
- * reads these too), with path-style addressing, which local S3 servers need. Credentials come from the SDK's
- * default chain.
+ * reads these too), with path-style addressing, which local S3 servers need. Credentials: the access keys in `env`
+ * when given (the environment passed need not be process.env), else the SDK's default chain.
  */
 export function s3ClientFromEnv(env: Record<string, string | undefined>): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
+    : {};
   return new S3Client({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...keys,
   });
 }
 

@@ -73,13 +73,21 @@ export function finishStage(
   return { ...m, updatedAt: now, stages: { ...m.stages, [stage]: record } };
 }
 
-/** Marks the run failed with the reason (Step Functions' Error and Cause), and the running stage as failed. */
+/**
+ * Marks the run failed with the reason (Step Functions' Error and Cause) and the stage that failed (given, else the
+ * one still running) as failed.
+ */
 export function failManifest(m: RunManifest, failure: { stage?: string; error: string; cause: string }, now: string): RunManifest {
   const running = (Object.entries(m.stages) as [StageName, StageRecord][]).find(([, s]) => s.status === 'running')?.[0];
   const stage = failure.stage ?? running ?? 'unknown';
   let next: RunManifest = { ...m, status: 'failed', updatedAt: now, failure: { stage, error: failure.error, cause: failure.cause, at: now } };
-  if (running) next = finishStage(next, running, now, { status: 'failed' });
+  if (isStage(stage)) next = finishStage(next, stage, now, { status: 'failed' });
   return next;
+}
+
+const STAGES: readonly StageName[] = ['prepare', 'generate', 'judge', 'aggregate', 'report'];
+function isStage(s: string): s is StageName {
+  return (STAGES as readonly string[]).includes(s);
 }
 
 /** Parses a manifest read from storage (trusting our own format, checking the essentials). */

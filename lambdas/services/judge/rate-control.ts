@@ -1,7 +1,7 @@
 /**
  * Client-side rate control of judge requests: token buckets for requests and tokens per minute, and an adaptive
- * factor on concurrency and both budgets that halves on repeated HTTP 429s (at most once per cool-down, so one burst
- * counts once), grows back fast (10 % per round of successes) to near the level that caused the slow-down, then probes
+ * factor on concurrency and both budgets that halves on repeated HTTP 429s (once per round: only requests started
+ * after the last slow-down count, so one burst counts once), grows back fast (10 % per round of successes) to near the level that caused the slow-down, then probes
  * by one concurrency slot per round.
  */
 import type { Clock } from './clock.ts';
@@ -45,8 +45,8 @@ export interface RateControlOptions {
   /** Prompt + completion tokens per minute, when limited. */
   tpm?: number | undefined;
   clock: Clock;
-  /** Window in which further 429s do not cut the rate again. */
-  cooldownMs: number;
+  /** Two 429s within this window (to requests started after the last slow-down) mean congestion. */
+  windowMs: number;
   /**
    * Seconds of budget a bucket may save up (default 0.25 s). OpenAI enforces per-minute limits over shorter periods
    * (e.g. per second); a quarter-second burst stays under such a limiter even when arrivals jitter.
@@ -122,19 +122,22 @@ export class RateControl {
   }
 
   /**
-   * An HTTP 429: pause everyone for `retryAfterMs` when given. A 429 that follows another within the cool-down is
-   * congestion: halve the factor, at most once per cool-down. A lone 429 (arrival jitter at a limit the client
+   * An HTTP 429 to a request started at `sentAt`: pause everyone for `retryAfterMs` when given. Only a request started
+   * after the last slow-down says something about the current level (older ones were sent too fast already): when
+   * two of those get a 429 within the window, halve the factor. A lone 429 (arrival jitter at a limit the client
    * already paces to) only pauses.
    */
-  onRateLimited(retryAfterMs: number | undefined): void {
+  onRateLimited(retryAfterMs: number | undefined, sentAt: number): void {
     const now = this.options.clock.now();
     if (retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
-    const repeated = now - this.lastRateLimited < this.options.cooldownMs;
+    if (sentAt < this.lastCut) return;
+    const repeated = now - this.lastRateLimited < this.options.windowMs;
     this.lastRateLimited = now;
-    if (repeated && now - this.lastCut >= this.options.cooldownMs) {
+    if (repeated) {
       this.ceiling = this.factor;
       this.factor = Math.max(MIN_FACTOR, this.factor / 2);
       this.lastCut = now;
+      this.lastRateLimited = -Infinity;
       this.cuts++;
     }
   }

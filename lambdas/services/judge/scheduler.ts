@@ -27,8 +27,8 @@ export interface SchedulerSettings {
   maxDelayMs: number;
   /** Longest `retry-after` honoured. */
   maxRetryAfterMs: number;
-  /** 429s within this window after a slow-down do not slow down again. */
-  rateLimitCooldownMs: number;
+  /** Two 429s within this window (to requests started after the last slow-down) halve the rate. */
+  rateLimitWindowMs: number;
 }
 
 export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = Object.freeze({
@@ -39,7 +39,7 @@ export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = Object.fr
   baseDelayMs: 250,
   maxDelayMs: 20_000,
   maxRetryAfterMs: 120_000,
-  rateLimitCooldownMs: 1_000,
+  rateLimitWindowMs: 1_000,
 });
 
 /** One attempt's result. `rateLimited` marks an HTTP 429 (slows everyone down). */
@@ -110,6 +110,8 @@ interface Entry<T> {
   attempts: number;
   /** Failed attempts other than 429s. */
   failures: number;
+  /** Clock time the last attempt started. */
+  sentAt: number;
   rateLimits: number;
 }
 
@@ -120,14 +122,15 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
     maxAttempts: s.maxAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, maxRetryAfterMs: s.maxRetryAfterMs,
   };
   const control = new RateControl({
-    concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, cooldownMs: s.rateLimitCooldownMs,
+    concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, windowMs: s.rateLimitWindowMs,
   });
-  const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0, failures: 0, rateLimits: 0 }));
+  const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0, failures: 0, rateLimits: 0, sentAt: 0 }));
   const running = new Set<Promise<void>>();
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // one listener per attempt in flight and per retry waiting
   const wake = new Wakeup(clock);
   let waiting = 0;
+  let holding = 0;
   let fatal: { error: unknown } | undefined;
   const onOuterAbort = () => {
     stop.abort();
@@ -143,6 +146,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
 
   const attemptOnce = async (entry: Entry<T>): Promise<AttemptResult<T> | undefined> => {
     entry.attempts++;
+    entry.sentAt = clock.now();
     stats.attempts++;
     const attemptAc = new AbortController();
     const onStop = () => attemptAc.abort();
@@ -183,7 +187,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
       stats.rateLimited++;
       entry.rateLimits++;
       const before = control.cuts;
-      control.onRateLimited(r.retryAfterMs);
+      control.onRateLimited(r.retryAfterMs, entry.sentAt);
       stats.slowdowns += control.cuts - before;
     } else {
       entry.failures++;
@@ -197,9 +201,13 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
       const delayMs = r.rateLimited ? Math.max(backoff, told) : r.retryAfterMs !== undefined ? told : backoff;
       stats.retries++;
       options.onRetry?.({ id: entry.task.id, attempt: entry.attempts, delayMs, reason: r.reason });
+      // a rate-limited task keeps its slot while it waits: 429s come back at once and must not free slots for more
+      const holds = r.rateLimited === true;
       waiting++;
+      if (holds) holding++;
       void clock.sleep(delayMs, stop.signal).then(() => {
         waiting--;
+        if (holds) holding--;
         ready.unshift(entry); // retries first: they must not pile up at the tail
         wake.notify();
       });
@@ -227,7 +235,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
 
   try {
     while (!stop.signal.aborted && (ready.length > 0 || waiting > 0 || running.size > 0)) {
-      if (ready.length === 0 || running.size >= control.concurrency()) {
+      if (ready.length === 0 || running.size + holding >= control.concurrency()) {
         await wake.wait();
         continue;
       }

@@ -10,6 +10,7 @@ import { aggregate, lcDetails } from '../aggregate.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { runInputs } from './run-assets.ts';
 import { RunFolder } from './run-store.ts';
+import { settleGeneration } from './generation-stage.ts';
 
 export interface AggregateEvent {
   runPrefix: string;
@@ -38,16 +39,6 @@ async function readChunks(run: RunFolder): Promise<JudgeChunkFile[]> {
   });
   if (files.length === 0) throw new Error(`${run.store.locate(RUN_FILES.judgeDir)} holds no judge chunks: the judge step did not run`);
   return files;
-}
-
-function generationDetails(gen: Record<string, unknown> | undefined): { details?: Record<string, unknown>; tokens: number; startedAt?: string; finishedAt?: string } {
-  if (!gen) return { tokens: 0 };
-  const stats = (gen.stats ?? {}) as Record<string, unknown>;
-  const tokens = Number(stats.completionTokens ?? stats.tokensGenerated ?? 0) || 0;
-  return {
-    details: { engine: gen.engine, model: gen.model, revision: gen.revision, promptMode: gen.promptMode, decoding: gen.decoding, stats },
-    tokens, startedAt: gen.startedAt as string | undefined, finishedAt: gen.finishedAt as string | undefined,
-  };
 }
 
 export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): Promise<AggregateSummary> {
@@ -79,16 +70,11 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
   const judgeStart = chunks.map((c) => c.startedAt).sort()[0]!;
   const judgeEnd = chunks.map((c) => c.finishedAt).sort().at(-1)!;
   manifest = { ...manifest, stages: { ...manifest.stages, judge: { status: 'succeeded', startedAt: judgeStart, finishedAt: judgeEnd, seconds: (Date.parse(judgeEnd) - Date.parse(judgeStart)) / 1000, details: { ...judge, chunks: chunks.length } } } };
-  const gen = generationDetails(await run.json<Record<string, unknown>>(RUN_FILES.generation));
-  if (manifest.stages.generate?.status !== 'skipped') {
-    manifest = { ...manifest, stages: { ...manifest.stages, generate: { status: 'succeeded', startedAt: gen.startedAt ?? manifest.stages.generate?.startedAt, finishedAt: gen.finishedAt ?? judgeStart, details: gen.details } } };
-    const g = manifest.stages.generate!;
-    if (g.startedAt && g.finishedAt) g.seconds = (Date.parse(g.finishedAt) - Date.parse(g.startedAt)) / 1000;
-  }
+  manifest = await settleGeneration(manifest, run);
   const m = result.metrics;
   manifest = {
     ...manifest,
-    tokens: { judgePrompt: judge.promptTokens, judgeCompletion: judge.completionTokens, generated: gen.tokens },
+    tokens: { ...manifest.tokens, judgePrompt: judge.promptTokens, judgeCompletion: judge.completionTokens },
     costUsd: { judge: judge.costUsd },
     results: {
       name: m.name, length_controlled_winrate: m.length_controlled_winrate, lc_standard_error: m.lc_standard_error,

@@ -8,6 +8,7 @@ import { failManifest, newManifest } from '../../core/run/manifest.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../core/run/run-config.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { RunFolder } from './run-store.ts';
+import { settleGeneration } from './generation-stage.ts';
 
 /** The state at the Catch: the execution input, `run` once Prepare succeeded, and `failure` = `{ Error, Cause }`. */
 export interface RecordFailureEvent {
@@ -16,6 +17,8 @@ export interface RecordFailureEvent {
     runId?: string;
     run?: { runId: string };
     failure?: { Error?: string; Cause?: string };
+    /** Set by the "<state> Failed" Pass state in front of this step. */
+    failedStage?: string;
   };
 }
 
@@ -46,7 +49,8 @@ export async function recordFailure(deps: WorkflowDeps, event: RecordFailureEven
     runId, config, now,
     versions: { ...deps.versions, alpacaEvalCommit: ALPACA_EVAL_COMMIT },
   });
-  await run.writeManifest(failManifest(base, { error, cause }, now));
+  const settled = await settleGeneration(base, run);
+  await run.writeManifest(failManifest(settled, { error, cause, ...(state.failedStage ? { stage: state.failedStage } : {}) }, now));
   deps.log.error('run failed', { runId, error, cause });
   return { error, cause, manifest: run.store.locate('manifest.json') };
 }

@@ -1,0 +1,78 @@
+/**
+ * A local workflow on real loopback servers: S3 (moto), an OpenAI-compatible engine and judge. Runs the stack's
+ * synthesised state machine with the real step code, as `aep run` does, but in-process so tests can inspect it.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
+import type { RunConfigInput } from '../../lambdas/core/run/run-config.ts';
+import { runGenerator } from '../../containers/generator/run.ts';
+import { localDeps } from '../../infra/local/local-deps.ts';
+import { runLocal, type LocalRunResult } from '../../infra/local/run-local.ts';
+import { synthLocalDefinition } from '../../infra/local/definition.ts';
+import { fixturePath } from '../support/fixtures.ts';
+import { createTestBucket, motoClient, type MotoServer } from '../support/moto.ts';
+
+export const MODEL = 'W-61/hh-llama32-1b-sft';
+export const FIXTURES = [
+  'reference/gpt4_1106_preview.model_outputs.json', 'judge/alpaca_eval_clf.txt', 'standin/df_gamed.csv',
+  'standin/instruction_difficulty.csv', 'leaderboard/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv',
+];
+
+let definition: ReturnType<typeof synthLocalDefinition> | undefined;
+
+export async function newBucket(moto: MotoServer): Promise<string> {
+  const client = motoClient(moto);
+  try {
+    return await createTestBucket(client, 'aep-wf');
+  } finally {
+    client.destroy();
+  }
+}
+
+export function assetOverrides() {
+  return {
+    evalSet: fixturePath(FIXTURES[0]!), judgeTemplate: fixturePath(FIXTURES[1]!), gamed: fixturePath(FIXTURES[2]!),
+    instructionDifficulty: fixturePath(FIXTURES[3]!), leaderboard: fixturePath(FIXTURES[4]!),
+  };
+}
+
+export interface HarnessRun {
+  result: LocalRunResult;
+  states: { type: string; state: string; index?: number; error?: string }[];
+}
+
+export async function runWorkflow(options: {
+  moto: MotoServer;
+  bucket: string;
+  config: RunConfigInput;
+  engineBaseUrl: string;
+  cacheDir?: string;
+}): Promise<HarnessRun> {
+  definition ??= synthLocalDefinition();
+  const env = { ...options.moto.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1' };
+  const store = openBlobStore(`s3://${options.bucket}/`, { env });
+  const cacheDir = options.cacheDir ?? (await mkdtemp(join(tmpdir(), 'aep-wf-cache-')));
+  const deps = { ...localDeps({ store, cacheDir, env, version: 'test', log: { info: () => {}, warn: () => {}, error: () => {} } }), judgeScheduler: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 } };
+  const states: HarnessRun['states'] = [];
+  const result = await runLocal({
+    input: { config: options.config }, deps, definition, waitMs: 0, retryIntervalMs: 0,
+    generate: async (job) => {
+      const lines: string[] = [];
+      const code = await runGenerator({ env: { ...env, ...job.environment, AEP_CACHE_DIR: cacheDir, PROGRESS_INTERVAL_S: '3600' }, out: () => {}, err: (t) => lines.push(t), engine: { baseUrl: options.engineBaseUrl } });
+      if (code !== 0) throw Object.assign(new Error(lines.join('').trim().split('\n').at(-1) ?? `exit ${code}`), { name: 'GenerationFailed' });
+    },
+    onState: (e) => states.push(e),
+  });
+  return { result, states };
+}
+
+export async function readJson<T>(moto: MotoServer, bucket: string, key: string): Promise<T | undefined> {
+  const body = await openBlobStore(`s3://${bucket}/`, { env: moto.env }).get(key);
+  return body === undefined ? undefined : (JSON.parse(body.toString('utf8')) as T);
+}
+
+export async function listKeys(moto: MotoServer, bucket: string, prefix: string): Promise<string[]> {
+  return openBlobStore(`s3://${bucket}/`, { env: moto.env }).list(prefix);
+}

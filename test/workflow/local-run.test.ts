@@ -1,0 +1,146 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
+import { parseAnnotations } from '../../lambdas/core/annotations.ts';
+import type { RunManifest } from '../../lambdas/core/run/manifest.ts';
+import { runIdFor, RunConfigSchema } from '../../lambdas/core/run/run-config.ts';
+import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
+import { missingFixtures, missingMessage } from '../support/fixtures.ts';
+import { motoAvailability, startMoto, type MotoServer } from '../support/moto.ts';
+import { assetOverrides, FIXTURES, listKeys, MODEL, newBucket, readJson, runWorkflow } from './harness.ts';
+
+const moto = motoAvailability();
+const missing = missingFixtures(...FIXTURES);
+const skip = !moto.available ? moto.reason : missing.length ? missingMessage(missing) : undefined;
+if (skip) console.warn(`[skip] workflow tests: ${skip}`);
+
+let s3: MotoServer;
+let engine: FakeEngine;
+let judge: FakeOpenAI;
+
+beforeAll(async () => {
+  if (skip) return;
+  s3 = await startMoto();
+  engine = await startFakeEngine({ models: [MODEL], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0 });
+  judge = await startFakeOpenAI();
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([s3?.stop(), engine?.close(), judge?.close()]);
+});
+
+function config(extra: Record<string, unknown> = {}) {
+  return { model: MODEL, judge: { baseUrl: judge.baseUrl, concurrency: 16, chunkSize: 25 }, assets: assetOverrides(), ...extra };
+}
+
+/** How many times each prompt was answered (paid). */
+function maxPaidPerPrompt(): number {
+  return Math.max(0, ...judge.answered.values());
+}
+
+describe.skipIf(!!skip)('the workflow run locally', () => {
+  it('generates, judges and aggregates into a complete run folder on S3', async () => {
+    // Prepare
+    const bucket = await newBucket(s3);
+    const cfg = config({ maxInstances: 120 });
+    const runId = runIdFor(RunConfigSchema.parse(cfg));
+    const before = { engine: engine.requests.length, judge: judge.chatRequests.length };
+    // Act
+    const { result } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl });
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    const keys = await listKeys(s3, bucket, `runs/${runId}/`);
+    for (const f of ['manifest.json', 'config.json', 'model_outputs.json', 'generation.json', 'annotations.json', 'metrics.json', 'leaderboard.csv', 'lc_glm.json', 'report.html', 'inputs/eval_set.json', 'inputs/judge_template.txt', 'inputs/df_gamed.csv', 'inputs/leaderboard.csv', 'judge/chunk-0000.json', 'judge/chunk-0004.json']) {
+      expect(keys, f).toContain(`runs/${runId}/${f}`);
+    }
+    expect(await listKeys(s3, bucket, `reports/${runId}/`)).toEqual([`reports/${runId}/index.html`]);
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
+    expect(manifest.status).toBe('succeeded');
+    expect(Object.keys(manifest.stages).sort()).toEqual(['aggregate', 'generate', 'judge', 'prepare', 'report']);
+    expect(manifest.stages.judge!.details).toMatchObject({ rows: 120, paid: 120, failed: 0, chunks: 5 });
+    expect(manifest.assets['judge-template']!.matchesPin).toBe(true);
+    expect(manifest.tokens.judgePrompt).toBeGreaterThan(0);
+    expect(manifest.costUsd.judge).toBeGreaterThan(0);
+    expect(manifest.results!.n_total).toBe(120);
+    expect(engine.requests.length - before.engine).toBe(120);
+    expect(judge.chatRequests.length - before.judge).toBe(120);
+    const annotations = await openText(bucket, `runs/${runId}/annotations.json`);
+    expect(parseAnnotations(annotations, 'annotations.json').rows).toHaveLength(120);
+  });
+
+  it('retries a judge chunk whose rows failed, without judging any row twice', async () => {
+    const bucket = await newBucket(s3);
+    // one prompt in seven fails its first 4 requests: more than a chunk's 3 attempts, so the chunk fails once
+    judge.options.fault = failEvery(7, 4);
+    const cfg = config({ maxInstances: 60, name: 'retry-model' });
+    judge.answered.clear();
+    const { result, states } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl });
+    judge.options.fault = undefined;
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(states.some((e) => e.type === 'retried' && e.state === 'Judge Chunk')).toBe(true);
+    expect(maxPaidPerPrompt()).toBe(1);
+  });
+
+  it('marks the run failed with the reason when generation fails', async () => {
+    const bucket = await newBucket(s3);
+    engine.options.fault = () => ({ type: 'status', status: 500, message: 'CUDA out of memory' });
+    const cfg = config({ maxInstances: 10, name: 'gen-fails' });
+    const { result } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl });
+    engine.options.fault = undefined;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'GenerationFailed' });
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runIdFor(RunConfigSchema.parse(cfg))}/manifest.json`))!;
+    expect(manifest.status).toBe('failed');
+    expect(manifest.failure).toMatchObject({ stage: 'generate', error: 'GenerationFailed' });
+    expect(manifest.failure!.cause).toMatch(/500/);
+  });
+
+  it('resumes a failed run without repeating paid calls', async () => {
+    const bucket = await newBucket(s3);
+    const cfg = config({ maxInstances: 50, name: 'resume-model' });
+    const runId = runIdFor(RunConfigSchema.parse(cfg));
+    // first attempt: the judge keeps rejecting one prompt in three, until the state machine gives up
+    judge.options.fault = failEvery(3, Infinity);
+    judge.answered.clear();
+    const engineBefore = engine.requests.length;
+    const first = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl, cacheDir: await sharedCache() });
+    expect(first.result).toMatchObject({ status: 'FAILED', error: 'JudgeRowsFailedError' });
+    const failed = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
+    expect(failed.failure!.stage).toBe('judge');
+    expect(failed.stages.generate!.status).toBe('succeeded');
+    const paidFirst = [...judge.answered.values()].reduce((a, b) => a + b, 0);
+    // second attempt: the judge works again
+    judge.options.fault = undefined;
+    const second = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl, cacheDir: await sharedCache() });
+    expect(second.result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(engine.requests.length - engineBefore).toBe(50); // generated once
+    expect(maxPaidPerPrompt()).toBe(1); // no prompt paid twice
+    expect(paidFirst).toBeGreaterThan(0);
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
+    expect(manifest).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(manifest.failure).toBeUndefined();
+  });
+});
+
+/** Every n-th distinct prompt (by first arrival) fails its first `times` requests with HTTP 500. */
+function failEvery(n: number, times: number): NonNullable<FakeOpenAI['options']['fault']> {
+  const counts = new Map<string, number>();
+  const failing = new Set<string>();
+  return (req) => {
+    const count = (counts.get(req.promptKey) ?? 0) + 1;
+    counts.set(req.promptKey, count);
+    if (count === 1 && counts.size % n === 0) failing.add(req.promptKey);
+    return failing.has(req.promptKey) && count <= times ? { type: 'status', status: 500 } : undefined;
+  };
+}
+
+let cache: string | undefined;
+async function sharedCache(): Promise<string> {
+  cache ??= await mkdtemp(join(tmpdir(), 'aep-wf-shared-'));
+  return cache;
+}
+
+async function openText(bucket: string, key: string): Promise<string> {
+  return (await openBlobStore(`s3://${bucket}/`, { env: s3.env }).get(key))!.toString('utf8');
+}
