@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { aggregateCommand } from './commands/aggregate.ts';
+import { fetchCommand, startCommand, statusCommand } from './commands/cloud.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { generateCommand } from './commands/generate.ts';
 import { judgeCommand } from './commands/judge.ts';
@@ -18,6 +19,9 @@ const program = new Command('aep')
   .addCommand(generateCommand())
   .addCommand(judgeCommand())
   .addCommand(estimateCommand())
-  .addCommand(aggregateCommand());
+  .addCommand(aggregateCommand())
+  .addCommand(startCommand())
+  .addCommand(statusCommand())
+  .addCommand(fetchCommand());
 
 await program.parseAsync(process.argv);
