@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAnnotations } from '../../lambdas/core/annotations.ts';
 import { runAep } from '../support/cli.ts';
 import { fakeJudgeOrderPreference, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
@@ -30,6 +31,35 @@ function judge(extra: string[], options: { key?: string | undefined; outputs?: s
     '--judge-template', fixturePath(TEMPLATE)!, '--judge-base-url', fake.baseUrl, '--cache-dir', join(dir, 'cache'),
     '--out', join(dir, 'out'), '--concurrency', '32', ...extra];
   return runAep(args, { env: { OPENAI_API_KEY: 'key' in options ? options.key : KEY } });
+}
+
+/** Runs `aep judge` in this process (no spawn): for the fast failure paths. */
+async function judgeInProcess(extra: string[], options: { key?: string | undefined; outputs?: string } = {}) {
+  const { judgeCommand } = await import('../../bin/commands/judge.ts');
+  const args = ['judge', '--model-outputs', options.outputs ?? fixturePath(OUTPUTS) ?? 'missing', '--eval-set',
+    fixturePath(REFERENCE) ?? 'missing', '--judge-template', fixturePath(TEMPLATE) ?? 'missing', '--judge-base-url',
+    fake.baseUrl, '--cache-dir', join(dir, 'cache'), '--out', join(dir, 'out'), ...extra];
+  const savedKey = process.env.OPENAI_API_KEY;
+  const savedExit = process.exitCode;
+  const key = 'key' in options ? options.key : KEY;
+  if (key === undefined) delete process.env.OPENAI_API_KEY;
+  else process.env.OPENAI_API_KEY = key;
+  process.exitCode = undefined;
+  let stderr = '';
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    await new Command('aep').addCommand(judgeCommand()).parseAsync(['node', 'aep', ...args]);
+  } finally {
+    spy.mockRestore();
+    if (savedKey === undefined) delete process.env.OPENAI_API_KEY;
+    else process.env.OPENAI_API_KEY = savedKey;
+  }
+  const code = process.exitCode ?? 0;
+  process.exitCode = savedExit;
+  return { code, stderr, stdout: '' };
 }
 
 function lastLine(text: string): string {
@@ -73,15 +103,15 @@ describe('aep judge', () => {
   it('exits 1 naming the rows that failed after retries, writes them with judge_error, and a rerun sends only them', async (ctx) => {
     // Prepare
     needFixtures(ctx, REFERENCE, TEMPLATE, OUTPUTS);
-    const broken = (key: string) => fakeJudgeOrderPreference(key) < 1.025;
+    const broken = (key: string) => fakeJudgeOrderPreference(key) < 1.05;
     fake.options.fault = (req) => (broken(req.promptKey) ? { type: 'status', status: 502, message: 'bad gateway' } : undefined);
     // Act
-    const first = await judge(['--max-attempts', '2']);
+    const first = await judge(['--max-attempts', '2', '--max-instances', '150']);
     const written = JSON.parse(await readFile(join(dir, 'out', 'annotations.json'), 'utf8')) as { judge_error?: string }[];
     const failedRows = written.flatMap((row, i) => (row.judge_error ? [i + 1] : []));
     const before = fake.chatRequests.length;
     fake.options.fault = undefined;
-    const second = await judge([]);
+    const second = await judge(['--max-instances', '150']);
     // Assess
     expect(failedRows.length).toBeGreaterThan(0);
     expect(first.code).toBe(1);
@@ -93,24 +123,25 @@ describe('aep judge', () => {
 
   it('judges through the Batch API with --batch-api', async (ctx) => {
     needFixtures(ctx, REFERENCE, TEMPLATE, OUTPUTS);
-    const r = await judge(['--batch-api', '--batch-poll-interval', '0.01']);
+    const r = await judge(['--batch-api', '--batch-poll-interval', '0.01', '--max-instances', '100']);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(await readFile(join(dir, 'out', 'annotations.json'), 'utf8')) as { judge_source: string }[];
-    expect(rows.filter((x) => x.judge_source === 'batch')).toHaveLength(802);
+    expect(rows).toHaveLength(100);
+    expect(rows.filter((x) => x.judge_source === 'batch').length).toBe(100 - rows.filter((x) => x.judge_source === 'identical').length);
     expect(fake.batches.created).toBe(1);
     expect(fake.chatRequests).toHaveLength(0);
   });
 
-  describe('bad input', () => {
+  describe('bad input (in process)', () => {
     it('refuses to start without OPENAI_API_KEY', async () => {
-      const r = await judge([], { key: undefined });
+      const r = await judgeInProcess([], { key: undefined });
       expect(r.code).toBe(1);
       expect(lastLine(r.stderr)).toMatch(/^aep judge: OPENAI_API_KEY is not set/);
     });
 
     it('reports a rejected key without printing it and writes nothing', async (ctx) => {
       needFixtures(ctx, REFERENCE, TEMPLATE, OUTPUTS);
-      const r = await judge([], { key: 'sk-wrong-key-123456' });
+      const r = await judgeInProcess([], { key: 'sk-wrong-key-123456' });
       expect(r.code).toBe(1);
       expect(lastLine(r.stderr)).toMatch(/^aep judge: the judge API at .* rejected the credentials \(HTTP 401: .*\); check OPENAI_API_KEY$/);
       expect(r.stderr).not.toContain('sk-wrong-key-123456');
@@ -119,14 +150,14 @@ describe('aep judge', () => {
 
     it('reports an unknown judge model with the presets and the comparability caveat', async (ctx) => {
       needFixtures(ctx, REFERENCE, TEMPLATE, OUTPUTS);
-      const r = await judge(['--judge-model', 'gpt-4-turbo-nonexistent']);
+      const r = await judgeInProcess(['--judge-model', 'gpt-4-turbo-nonexistent']);
       expect(r.code).toBe(1);
       expect(lastLine(r.stderr)).toMatch(/^aep judge: judge model "gpt-4-turbo-nonexistent" was not found .* --judge: weighted_alpaca_eval_gpt4_turbo \(gpt-4-1106-preview\).* not comparable/);
       expect(fake.chatRequests.length).toBeLessThanOrEqual(32);
     });
 
     it('rejects an unknown preset before any request', async () => {
-      const r = await judge(['--judge', 'gpt5-judge']);
+      const r = await judgeInProcess(['--judge', 'gpt5-judge']);
       expect(r.code).toBe(1);
       expect(lastLine(r.stderr)).toMatch(/^aep judge: unknown judge preset "gpt5-judge"; known presets: weighted_alpaca_eval_gpt4_turbo, /);
       expect(fake.chatRequests).toHaveLength(0);
@@ -142,7 +173,7 @@ describe('aep judge', () => {
       needFixtures(ctx, REFERENCE, TEMPLATE);
       const file = join(dir, 'model_outputs.json');
       if (content !== null) await writeFile(file, content);
-      const r = await judge([], { outputs: file });
+      const r = await judgeInProcess([], { outputs: file });
       expect(r.code).toBe(1);
       expect(lastLine(r.stderr)).toMatch(new RegExp(`^aep judge: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*`));
       expect(lastLine(r.stderr)).toMatch(message);

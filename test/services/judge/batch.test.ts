@@ -95,18 +95,19 @@ describe('batch mode', () => {
       needFixtures(ctx, ...FIXTURES);
       fake.options.batch = { retrievesPerStep: 3 };
       const ac = new AbortController();
+      const rowIndices = Array.from({ length: 100 }, (_, i) => i);
       const stopped = await runJudge({
-        fake, ws, batch: true, signal: ac.signal,
+        fake, ws, batch: true, signal: ac.signal, rowIndices,
         onProgress: (t) => {
           if (t.batch?.status === 'in_progress') ac.abort(new Error('stopped'));
         },
       }).catch((e: unknown) => e);
       // Act
-      const { summary } = await runJudge({ fake, ws, batch: true });
+      const { summary } = await runJudge({ fake, ws, batch: true, rowIndices });
       // Assess
       expect((stopped as Error).message).toBe('stopped');
       expect(fake.batches.created).toBe(1);
-      expect(summary).toMatchObject({ judged: 802, failed: 0 });
+      expect(summary).toMatchObject({ judged: 100, failed: 0 });
       expect(fake.chatRequests).toHaveLength(0);
       expect(judgedTwice(fake)).toEqual([]);
     });
@@ -114,12 +115,13 @@ describe('batch mode', () => {
     it('sends nothing on a rerun after the batch was harvested', async (ctx) => {
       // Prepare
       needFixtures(ctx, ...FIXTURES);
-      await runJudge({ fake, ws, batch: true });
+      const rowIndices = Array.from({ length: 100 }, (_, i) => 700 + i);
+      await runJudge({ fake, ws, batch: true, rowIndices });
       // Act
-      const { summary } = await runJudge({ fake, ws, batch: true });
+      const { summary } = await runJudge({ fake, ws, batch: true, rowIndices });
       // Assess
       expect(fake.batches.created).toBe(1);
-      expect(summary).toMatchObject({ cached: 802, judged: 0 });
+      expect(summary).toMatchObject({ cached: 99, identical: 1, judged: 0 });
       expect(summary.batch).toBeUndefined();
     });
 

@@ -88,7 +88,7 @@ describe('judge-run', () => {
       expect(rows.map((r) => Math.round(r.preference!))).toEqual(flags.map((f) => (f.is_switched_outputs ? 2 : 1)));
     });
 
-    it('annotates 805/805 under 429s, 500s, resets, hangs and malformed JSON, judging no prompt twice', async (ctx) => {
+    it('annotates 805/805 under 429s, 500s, resets, hangs and malformed JSON, judging no prompt twice, and a rerun pays nothing', async (ctx) => {
       // Prepare: ~15 % of first attempts fault, some second attempts too; a few prompts answer without m/M (NaN)
       needFixtures(ctx, ...FIXTURES);
       const seen = new Map<string, number>();
@@ -121,34 +121,30 @@ describe('judge-run', () => {
       expect(summary.nan).toBeGreaterThan(0);
       expect(rows.filter((r) => r.preference === null)).toHaveLength(summary.nan);
       expect(summary.requests).toBe(fake.chatRequests.length);
-    });
 
-    it('pays nothing on a rerun: every row comes from the cache with the same preference', async (ctx) => {
-      // Prepare
-      needFixtures(ctx, ...FIXTURES);
-      const first = await runJudge({ fake, ws });
+      // a rerun pays nothing: every judged row (NaN ones too) comes from the cache with the same preference
       const requests = fake.chatRequests.length;
-      // Act
-      const second = await runJudge({ fake, ws });
-      // Assess
+      fake.options.fault = undefined;
+      const again = await runJudge({ fake, ws });
       expect(fake.chatRequests.length).toBe(requests);
-      expect(second.summary).toMatchObject({ cached: 802, identical: 3, judged: 0, promptTokens: 0, costUsd: 0 });
-      expect(second.rows.map((r) => r.preference)).toEqual(first.rows.map((r) => r.preference));
-      expect(second.rows.filter((r) => r.judge_source === 'cache')).toHaveLength(802);
-      expect(second.rows[0]!.preference_price_per_example).toBe(first.rows[0]!.preference_price_per_example);
+      expect(again.summary).toMatchObject({ cached: 802, identical: 3, judged: 0, promptTokens: 0, costUsd: 0 });
+      expect(again.rows.map((r) => r.preference)).toEqual(rows.map((r) => r.preference));
+      expect(again.rows.filter((r) => r.judge_source === 'cache')).toHaveLength(802);
+      expect(again.rows[0]!.preference_price_per_example).toBe(rows[0]!.preference_price_per_example);
     });
 
     it('records rows that keep failing with their reason, and a rerun sends only those rows', async (ctx) => {
-      // Prepare: 7 prompts always get 500
+      // Prepare: a chunk of the first 200 rows (row 199 has identical outputs); some prompts always get 500
       needFixtures(ctx, ...FIXTURES);
-      const broken = (key: string) => fakeJudgeOrderPreference(key) < 1.03 && fakeJudgeOrderPreference(key) > 1.02;
+      const chunk = Array.from({ length: 200 }, (_, i) => i);
+      const broken = (key: string) => fakeJudgeOrderPreference(key) < 1.06;
       fake.options.fault = (req) => (broken(req.promptKey) ? { type: 'status', status: 500, message: 'upstream down' } : undefined);
-      const first = await runJudge({ fake, ws, scheduler: { maxAttempts: 3 } });
+      const first = await runJudge({ fake, ws, rowIndices: chunk, scheduler: { maxAttempts: 3 } });
       const failed = first.rows.filter((r) => r.judge_source === 'failed');
       const before = fake.chatRequests.length;
       fake.options.fault = undefined;
       // Act
-      const second = await runJudge({ fake, ws });
+      const second = await runJudge({ fake, ws, rowIndices: chunk });
       // Assess
       expect(failed.length).toBeGreaterThan(0);
       expect(first.summary.failedRows.map((r) => r.index)).toEqual(
@@ -156,7 +152,7 @@ describe('judge-run', () => {
       );
       expect(failed[0]).toMatchObject({ preference: null, judge_error: 'HTTP 500: upstream down (gave up after 3 attempts)' });
       expect(fake.chatRequests.length - before).toBe(failed.length);
-      expect(second.summary).toMatchObject({ failed: 0, judged: failed.length, cached: 802 - failed.length });
+      expect(second.summary).toMatchObject({ failed: 0, judged: failed.length, cached: 199 - failed.length });
       expect(judgedTwice(fake)).toEqual([]);
     });
 

@@ -56,21 +56,21 @@ describe('scheduler', () => {
       expect(end).toBe(Math.ceil(100 / 8) * 300);
     });
 
-    it('spaces requests to the RPM budget after a one-second burst', async () => {
-      // Act: 600 RPM = 10/s with a burst of 10
-      const { log, end } = await run({ n: 60, script: ok(0), settings: { concurrency: 50, rpm: 600 } });
+    it('spaces requests to the RPM budget after a quarter-second burst', async () => {
+      // Act: 1200 RPM = 20/s with a burst of 5
+      const { log, end } = await run({ n: 60, script: ok(0), settings: { concurrency: 50, rpm: 1200 } });
       // Assess
       const at = log.starts.map((s) => s.at);
-      expect(at.slice(0, 10).every((t) => t === 0)).toBe(true);
-      for (let i = 10; i < at.length; i++) expect(at[i]).toBeCloseTo((i - 9) * 100, 6);
-      expect(end).toBeCloseTo(5000, 6);
+      expect(at.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+      for (let i = 5; i < at.length; i++) expect(at[i]).toBeCloseTo((i - 4) * 50, 6);
+      expect(end).toBeCloseTo(55 * 50, 6);
     });
 
-    it('spaces requests to the TPM budget using each task\'s token estimate', async () => {
-      // Act: 60,000 TPM = 1,000 tokens/s, 500 tokens per request → 2 requests/s after a burst of 2
-      const { log } = await run({ n: 8, script: ok(0), tokens: 500, settings: { concurrency: 8, tpm: 60_000 } });
+    it('spaces requests to the TPM budget using each task\'s token estimate, above-burst requests needing a full bucket', async () => {
+      // Act: 60,000 TPM = 1,000 tokens/s with a 250-token burst; 500 tokens per request → one every 0.5 s
+      const { log } = await run({ n: 6, script: ok(0), tokens: 500, settings: { concurrency: 8, tpm: 60_000 } });
       // Assess
-      expect(log.starts.map((s) => s.at)).toEqual([0, 0, 500, 1000, 1500, 2000, 2500, 3000]);
+      expect(log.starts.map((s) => s.at)).toEqual([0, 500, 1000, 1500, 2000, 2500]);
     });
 
     it('honours retry-after on 429 for everyone and counts one burst of 429s as one slow-down', async () => {
@@ -94,13 +94,13 @@ describe('scheduler', () => {
       expect([...log.results.values()].every((r) => r.ok)).toBe(true);
     });
 
-    it('reduces effective concurrency after a 429 and grows it back with successes', async () => {
-      // Prepare: one 429 on the very first attempt, then only successes
-      let first = true;
+    it('reduces effective concurrency after repeated 429s and grows it back with successes', async () => {
+      // Prepare: two 429s in the first wave, then only successes
+      let limited = 0;
       const script: Script = async (_a, clock) => {
         await clock.sleep(100);
-        if (first) {
-          first = false;
+        if (limited < 2) {
+          limited++;
           return { ok: false, reason: '429', retryable: true, rateLimited: true };
         }
         return { ok: true, value: 'done' };
@@ -127,6 +127,36 @@ describe('scheduler', () => {
       // Assess: right after the 429 the limit drops to 8 (+1 per round of successes), and ends back at 16
       expect(Math.max(...inFlightAt.slice(16, 40))).toBeLessThanOrEqual(10);
       expect(Math.max(...inFlightAt.slice(-100))).toBe(16);
+    });
+
+    it('only pauses for a lone 429 (no slow-down) and spreads the retries of a crowd told the same short wait', async () => {
+      // Prepare: t0's first attempt is rate limited with retry-after 10 ms
+      const script: Script = async (attempt, clock) => {
+        await clock.sleep(100);
+        return attempt === 1 && clock.now() === 100
+          ? { ok: false, reason: '429', retryable: true, rateLimited: true, retryAfterMs: 10 }
+          : { ok: true, value: 'done' };
+      };
+      // Act
+      const lone = await run({ n: 1, script, settings: { concurrency: 4 } });
+      const crowd = await run({ n: 8, script, settings: { concurrency: 8, baseDelayMs: 400 } });
+      // Assess: the lone one waits max(10 ms, backoff 250/2) and nothing slows down
+      expect(lone.stats.slowdowns).toBe(0);
+      expect(lone.log.starts.map((x) => x.at)).toEqual([0, 225]);
+      expect(crowd.stats.slowdowns).toBe(1);
+      expect(Math.min(...crowd.log.starts.filter((x) => x.attempt === 2).map((x) => x.at))).toBeGreaterThanOrEqual(300);
+    });
+
+    it('does not count 429s against maxAttempts but gives up after maxRateLimitedAttempts of them', async () => {
+      // Prepare: 429 on every attempt of t0, a 500 before that once
+      const script: Script = async (attempt) => (attempt === 1
+        ? { ok: false, reason: 'HTTP 500', retryable: true }
+        : { ok: false, reason: 'HTTP 429: slow down', retryable: true, rateLimited: true });
+      // Act
+      const { log } = await run({ n: 1, script, settings: { maxAttempts: 2, maxRateLimitedAttempts: 5, baseDelayMs: 1 } });
+      // Assess: 1 failure + 5 rate-limited attempts
+      expect(log.starts).toHaveLength(6);
+      expect(log.results.get('t0')).toMatchObject({ ok: false, attempts: 6, reason: 'HTTP 429: slow down (gave up after 6 attempts)' });
     });
 
     it('backs off exponentially on retryable failures and gives up after maxAttempts with the reason', async () => {
