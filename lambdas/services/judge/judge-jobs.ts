@@ -168,6 +168,9 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
     onRetry: () => report(),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  if (options.signal?.aborted) {
+    throw options.signal.reason instanceof Error ? options.signal.reason : new Error('the judge run was stopped');
+  }
   tally.phase = 'done';
   report();
   return { judgements, tally };

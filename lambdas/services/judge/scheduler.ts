@@ -194,11 +194,12 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
     }
     const budgetLeft = r.rateLimited ? entry.rateLimits < s.maxRateLimitedAttempts : entry.failures < s.maxAttempts;
     if (r.retryable && budgetLeft) {
-      // a 429's wait is at least its retry-after and at least the backoff, so a crowd told "10 ms" does not return at once
+      // the wait is the backoff, or the server's retry-after when longer: a crowd told "10 ms" must not return at once
       const n = r.rateLimited ? entry.rateLimits : entry.failures;
-      const backoff = backoffDelayMs({ failures: n, policy, random: options.random });
-      const told = r.retryAfterMs === undefined ? 0 : backoffDelayMs({ failures: n, policy, random: options.random, retryAfterMs: r.retryAfterMs });
-      const delayMs = r.rateLimited ? Math.max(backoff, told) : r.retryAfterMs !== undefined ? told : backoff;
+      const { random } = options;
+      const backoff = backoffDelayMs({ failures: n, policy, random });
+      const told = r.retryAfterMs === undefined ? 0 : backoffDelayMs({ failures: n, policy, random, retryAfterMs: r.retryAfterMs });
+      const delayMs = Math.max(backoff, told);
       stats.retries++;
       options.onRetry?.({ id: entry.task.id, attempt: entry.attempts, delayMs, reason: r.reason });
       // a rate-limited task keeps its slot while it waits: 429s come back at once and must not free slots for more

@@ -226,6 +226,29 @@ describe('scheduler', () => {
       expect(order).toEqual(['t0', 't1', 't0', 't2', 't3', 't4']);
     });
 
+    it('stops when the caller aborts: in-flight attempts are cancelled and unfinished tasks get no result', async () => {
+      // Prepare
+      const clock = new VirtualClock();
+      const ac = new AbortController();
+      const results: string[] = [];
+      const tasks: SchedulerTask<string>[] = Array.from({ length: 10 }, (_, i) => ({
+        id: `t${i}`, tokens: 0,
+        attempt: async ({ signal }) => {
+          await clock.sleep(100 * (i + 1), signal);
+          if (i === 2) ac.abort();
+          return signal.aborted ? { ok: false, reason: 'cancelled', retryable: true } : { ok: true, value: 'x' };
+        },
+      }));
+      // Act
+      await clock.run(runScheduled({
+        tasks, settings: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: 4 }, clock, random: () => 0,
+        onResult: (t) => void results.push(t.id), signal: ac.signal,
+      }));
+      // Assess: t2 aborts the run (and itself); t3 and t4 are cancelled in flight; t5… never start
+      expect(results).toEqual(['t0', 't1']);
+      expect(clock.now()).toBe(300);
+    });
+
     it('stops on a thrown run-level error: cancels in-flight attempts, keeps earlier results, rethrows', async () => {
       // Prepare
       const clock = new VirtualClock();
