@@ -22,6 +22,8 @@ export interface JudgeRunOptions {
   maxInstances?: number | undefined;
   /** Judge only these 0-based annotation rows (a chunk); default all. */
   rowIndices?: readonly number[] | undefined;
+  /** Inputs already loaded by the caller (it needed the row count to pick `rowIndices`): not loaded again. */
+  prepared?: LoadedJudgeRun | undefined;
   client: JudgeClient;
   cache: JudgeCache;
   scheduler: SchedulerSettings;
@@ -49,7 +51,7 @@ function selectJobs(prepared: LoadedJudgeRun, indices: readonly number[] | undef
 }
 
 export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult> {
-  const prepared = await loadJudgeRun({
+  const prepared = options.prepared ?? await loadJudgeRun({
     assets: options.assets,
     modelOutputs: options.modelOutputs,
     preset: options.preset,

@@ -75,11 +75,11 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   const assets = runInputs(run, manifest);
   const modelOutputs = { text: await run.require(RUN_FILES.modelOutputs), fileName: run.store.locate(RUN_FILES.modelOutputs) };
   const common = { assets, modelOutputs, preset, name: runModelName(config), maxInstances: judgeMaxInstances(config) };
-  const { jobs } = await loadJudgeRun(common);
-  const end = chunk.last ? jobs.length : Math.min(chunk.end, jobs.length);
+  const prepared = await loadJudgeRun(common);
+  const end = chunk.last ? prepared.jobs.length : Math.min(chunk.end, prepared.jobs.length);
   const rowIndices = Array.from({ length: Math.max(0, end - chunk.start) }, (_, i) => chunk.start + i);
   const result = await judgeRun({
-    ...common, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
+    ...common, prepared, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
   });
   const file: JudgeChunkFile = {
     version: 1, chunk, rows: result.rows as unknown as Record<string, unknown>[], stats: statsOf(result, options.extraPaid),
