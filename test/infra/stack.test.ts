@@ -119,12 +119,19 @@ describe('AlpacaEvalStack', () => {
       }
     });
 
-    it('records the failure of every task and of the Map before failing', () => {
-      const states = synthLocalDefinition().definition.States as Record<string, { Type: string; Catch?: { Next: string; ErrorEquals: string[] }[] }>;
+    it('notes the stage and records the failure of every task and of the Map before failing', () => {
+      const states = synthLocalDefinition().definition.States as Record<string, { Type: string; Next?: string; Result?: string; ResultPath?: string; Catch?: { Next: string; ErrorEquals: string[]; ResultPath: string }[] }>;
       const catching = Object.entries(states).filter(([n, s]) => (s.Type === 'Task' || s.Type === 'Map') && n !== STATES.recordFailure);
-      expect(catching.length).toBe(7);
-      for (const [name, s] of catching) expect(s.Catch, name).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: STATES.recordFailure })]);
-      expect((states[STATES.recordFailure] as unknown as { Next: string }).Next).toBe(STATES.failed);
+      expect(catching.map(([n]) => n).sort()).toEqual([STATES.aggregate, STATES.checkBatch, STATES.generate, STATES.judgeChunks, STATES.prepare, STATES.report, STATES.submitBatch].sort());
+      const stageOf: Record<string, string> = {
+        [STATES.prepare]: 'prepare', [STATES.generate]: 'generate', [STATES.judgeChunks]: 'judge', [STATES.submitBatch]: 'judge',
+        [STATES.checkBatch]: 'judge', [STATES.aggregate]: 'aggregate', [STATES.report]: 'report',
+      };
+      for (const [name, s] of catching) {
+        expect(s.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${name} Failed` }]);
+        expect(states[`${name} Failed`], name).toMatchObject({ Type: 'Pass', Result: stageOf[name], ResultPath: '$.failedStage', Next: STATES.recordFailure });
+      }
+      expect(states[STATES.recordFailure]!.Next).toBe(STATES.failed);
     });
 
     it('runs generation as a Batch .sync job with the generator environment from Prepare', () => {
