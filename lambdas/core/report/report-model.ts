@@ -4,6 +4,7 @@
  */
 import { parseAnnotations } from '../annotations.ts';
 import type { GenerationManifest } from '../generation/manifest.ts';
+import { findJudgePreset } from '../judge/presets.ts';
 import { averageLength } from '../metrics/win-rate.ts';
 import { codePointLength } from '../metrics/numeric.ts';
 import type { RunManifest } from '../run/manifest.ts';
@@ -75,7 +76,8 @@ export interface Headline {
   draws: number;
   avgLength: number;
   referenceAvgLength: number;
-  judge: { preset: string; model: string | null; annotator: string | null; mode: string };
+  /** `comparable`: the leaderboard's own judge (its preset, no other model), so the numbers compare with the board. */
+  judge: { preset: string; model: string | null; annotator: string | null; mode: string; comparable: boolean };
   rows: { total: number; judged: number; failed: number };
   tokens: { judgePrompt: number; judgeCompletion: number; generated: number };
   costUsd: number;
@@ -156,6 +158,7 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
   const lenRef = rows.map((r) => codePointLength(r.output_1));
   const { report: manipulation, flagsByRow } = scanOutputs(rows.map((r) => r.output_2), prefs, input.judgeTemplate);
   const cfg = man.config;
+  const preset = findJudgePreset(cfg.judge.preset);
   return {
     name: m.name, runId: man.runId, model: cfg.model, revision: cfg.revision ?? null, createdAt: man.createdAt, status: man.status,
     headline: {
@@ -165,7 +168,10 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
       wins: m.n_wins, losses: m.n_wins_base, draws: m.n_draws,
       avgLength: m.avg_length,
       referenceAvgLength: averageLength(rows.map((r) => r.output_1)),
-      judge: { preset: cfg.judge.preset, model: cfg.judge.model ?? null, annotator: m.annotator ?? parsed.annotator ?? null, mode: cfg.judge.mode },
+      judge: {
+        preset: cfg.judge.preset, model: cfg.judge.model ?? preset?.model ?? null, annotator: m.annotator ?? parsed.annotator ?? null, mode: cfg.judge.mode,
+        comparable: preset?.comparableToLeaderboard === true && (cfg.judge.model === undefined || cfg.judge.model === preset.model),
+      },
       rows: { total: m.n_rows ?? rows.length, judged: m.n_total, failed: m.n_failed_annotations ?? prefs.filter((p) => p === null).length },
       tokens: { ...man.tokens },
       costUsd: man.costUsd.judge,
