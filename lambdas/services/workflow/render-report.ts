@@ -1,11 +1,11 @@
 /**
- * Step "Render Report": renders `report.html` from the run folder and publishes it under `reports/<run-id>/` for
- * the CloudFront distribution; marks the run succeeded.
+ * Step "Render Report": renders `report.html` from the run folder, publishes it under `reports/<run-id>/` for the
+ * CloudFront distribution together with the model's checkpoint history (`reports/<model>/`), and marks the run
+ * succeeded.
  */
-import { RUN_FILES } from '../../core/run/layout.ts';
 import { finishStage, startStage } from '../../core/run/manifest.ts';
-import { renderRunReport } from '../../core/report/run-report.ts';
-import type { MetricsDocument } from '../aggregate.ts';
+import { loadChartLibrary } from '../report/chart-library.ts';
+import { publishRunReport } from '../report/publish-report.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { RunFolder } from './run-store.ts';
 
@@ -13,19 +13,21 @@ export interface ReportEvent {
   runPrefix: string;
 }
 
-export async function renderReportStep(deps: WorkflowDeps, event: ReportEvent, options: { reportsBaseUrl?: string } = {}) {
+export async function renderReportStep(
+  deps: WorkflowDeps,
+  event: ReportEvent,
+  options: { reportsBaseUrl?: string; chartLibrary?: string } = {},
+) {
   const run = new RunFolder(deps.store, event.runPrefix);
   const now = () => deps.now().toISOString();
   let manifest = startStage(await run.requireManifest(), 'report', now());
-  const metrics = JSON.parse(await run.require(RUN_FILES.metrics)) as MetricsDocument;
-  const html = renderRunReport({ manifest, metrics, leaderboardCsv: await run.require(RUN_FILES.leaderboard), annotationsJson: await run.require(RUN_FILES.annotations) });
-  await run.store.put(RUN_FILES.report, html, { contentType: 'text/html; charset=utf-8' });
-  const published = `reports/${manifest.runId}/index.html`;
-  await deps.store.put(published, html, { contentType: 'text/html; charset=utf-8' });
-  const url = options.reportsBaseUrl ? `${options.reportsBaseUrl.replace(/\/$/, '')}/${manifest.runId}/` : run.store.locate(RUN_FILES.report);
-  manifest = finishStage(manifest, 'report', now(), { details: { url } });
+  const chartLibrary = options.chartLibrary ?? (await loadChartLibrary());
+  if (chartLibrary === undefined) deps.log.warn('chart.js is not installed next to the code: the report has tables but no charts');
+  const published = await publishRunReport(deps.store, event.runPrefix, { chartLibrary, reportsBaseUrl: options.reportsBaseUrl });
+  const { url, historyUrl } = published;
+  manifest = finishStage(manifest, 'report', now(), { details: { url, historyUrl, historyRuns: published.historyRuns, charts: chartLibrary !== undefined } });
   manifest = { ...manifest, status: 'succeeded' };
   await run.writeManifest(manifest);
-  deps.log.info('report rendered', { runId: manifest.runId, url });
+  deps.log.info('report rendered', { runId: manifest.runId, url, historyUrl });
   return { url, runId: manifest.runId };
 }

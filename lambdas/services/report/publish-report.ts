@@ -1,0 +1,81 @@
+/**
+ * Renders a run's report and its model's checkpoint history from a results store, and writes them:
+ * `runs/<id>/report.html`, `reports/<id>/index.html` and `reports/<model>/index.html` (the last two are what the
+ * stack's CloudFront serves). Used by the workflow's Render Report step and by `aep report`. Does not touch the
+ * run manifest.
+ */
+import { buildHistoryModel, historyKey } from '../../core/report/history-model.ts';
+import { renderHistoryPage } from '../../core/report/history-page.ts';
+import { buildRunReportModel, type ReportMetrics, type RunReportModel } from '../../core/report/report-model.ts';
+import { renderRunReportModel } from '../../core/report/run-report.ts';
+import { RUN_FILES } from '../../core/run/layout.ts';
+import type { BlobStore } from '../../ports.ts';
+import { RunFolder } from '../workflow/run-store.ts';
+import { historyEntry, manifestsOfModel } from './run-history.ts';
+
+const HTML = { contentType: 'text/html; charset=utf-8' };
+
+export interface PublishReportOptions {
+  /** Chart.js's browser build (see chart-library.ts); without it the pages have tables but no charts. */
+  chartLibrary?: string;
+  /** Public base URL of `reports/` (the CloudFront distribution), for the returned URLs. */
+  reportsBaseUrl?: string;
+}
+
+export interface PublishedReport {
+  runId: string;
+  model: RunReportModel;
+  /** Keys in the store. */
+  keys: { report: string; published: string; history: string };
+  /** Where a person opens them: the public URL when a base URL is given, else the store location. */
+  url: string;
+  historyUrl: string;
+  /** Runs on the history page. */
+  historyRuns: number;
+}
+
+export async function publishRunReport(store: BlobStore, runPrefix: string, options: PublishReportOptions = {}): Promise<PublishedReport> {
+  const run = new RunFolder(store, runPrefix);
+  const manifest = await run.requireManifest();
+  const metricsText = await run.require(RUN_FILES.metrics);
+  const annotationsJson = await run.require(RUN_FILES.annotations);
+  const model = buildRunReportModel({
+    manifest,
+    metrics: JSON.parse(metricsText) as ReportMetrics,
+    leaderboardCsv: await run.require(RUN_FILES.leaderboard),
+    annotationsJson,
+    lcGlmJson: await run.text(RUN_FILES.lcGlm),
+    generationJson: await run.text(RUN_FILES.generation),
+    judgeTemplate: await run.text(RUN_FILES.judgeTemplate),
+  });
+  const family = historyKey(manifest.config.model);
+  const keys = { report: `${runPrefix}${RUN_FILES.report}`, published: `reports/${manifest.runId}/index.html`, history: `reports/${family}/index.html` };
+
+  // the run folder is runs/<id>/ and the published copy reports/<id>/: both reach the history page relatively
+  const chartLibrary = options.chartLibrary;
+  await run.store.put(RUN_FILES.report, renderRunReportModel(model, { chartLibrary, historyHref: `../../reports/${family}/index.html` }), HTML);
+  await store.put(keys.published, renderRunReportModel(model, { chartLibrary, historyHref: `../${family}/index.html` }), HTML);
+
+  const manifests = await manifestsOfModel(store, manifest.config.model);
+  if (!manifests.some((m) => m.runId === manifest.runId)) manifests.push(manifest);
+  const reportHref = async (runId: string) =>
+    runId === manifest.runId || (await store.list(`reports/${runId}/`)).includes(`reports/${runId}/index.html`) ? `../${runId}/index.html` : null;
+  const entries = [];
+  for (const m of manifests) {
+    const current = m.runId === manifest.runId;
+    const entry = await historyEntry(store, current ? manifest : m, { reportHref, known: current ? { metrics: metricsText, annotations: annotationsJson } : undefined });
+    // this run is finishing now: its manifest still says "running"
+    entries.push(current ? { ...entry, status: 'succeeded' } : entry);
+  }
+  const history = buildHistoryModel({ model: manifest.config.model, runs: entries });
+  await store.put(keys.history, renderHistoryPage(history, { chartLibrary }), HTML);
+
+  const base = options.reportsBaseUrl?.replace(/\/$/, '');
+  return {
+    runId: manifest.runId, model, keys,
+    url: base ? `${base}/${manifest.runId}/` : store.locate(keys.report),
+    historyUrl: base ? `${base}/${family}/` : store.locate(keys.history),
+    historyRuns: entries.length,
+  };
+}
+
