@@ -112,7 +112,7 @@ export function strengthsAndWeaknesses(
   return {
     overallWinRate: options.overallWinRate,
     strengths: groups.filter((g) => g.delta > 0).slice(0, top),
-    weaknesses: groups.filter((g) => g.delta < 0).reverse().slice(0, top),
+    weaknesses: groups.filter((g) => g.delta < 0).sort((a, b) => a.winRate - b.winRate || (a.key < b.key ? -1 : 1)).slice(0, top),
     groups,
     bestWins: decisive(all, true).slice(0, n),
     worstLosses: decisive(all, false).slice(0, n),
