@@ -10,19 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ASSETS, type AssetName, type AssetSpec } from '../core/assets-catalog.ts';
 import { AssetError } from '../core/errors.ts';
+import type { AssetProvenance } from '../ports.ts';
 
-export interface ResolvedAsset {
+/** An asset's bytes, with where they came from (the provenance recorded in outputs and manifests). */
+export interface ResolvedAsset extends AssetProvenance {
   name: AssetName;
-  /** Where the bytes came from: a local path or a URL. */
-  source: string;
-  /** How the source was chosen. */
-  origin: 'flag' | 'env' | 'default';
-  sha256: string;
-  /** The pinned hash, when the catalogue has one. */
-  pinnedSha256: string | null;
-  /** Whether the bytes equal the pinned hash (null when nothing is pinned). */
-  matchesPin: boolean | null;
-  fromCache: boolean;
   bytes: Buffer;
 }
 

@@ -5,9 +5,9 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { readFile } from 'node:fs/promises';
 import { AssetResolver } from '../adapters/assets.ts';
 import { openBlobStore, s3ClientFromEnv } from '../adapters/blob-store.ts';
+import { readSource } from '../adapters/read-source.ts';
 import type { WorkflowDeps } from '../services/workflow/deps.ts';
 
 const secrets = new SecretsManagerClient({});
@@ -50,23 +50,7 @@ function buildCloudDeps(): WorkflowDeps {
       cacheDir: '/tmp/aep-cache', env,
       overrides: { 'eval-set': o.evalSet, 'judge-template': o.judgeTemplate, gamed: o.gamed, 'instruction-difficulty': o.instructionDifficulty, leaderboard: o.leaderboard },
     }),
-    readSource: async (location) => {
-      if (location.startsWith('s3://')) {
-        const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
-        if (!m) throw new Error(`not an s3://bucket/key URL: ${location}`);
-        const body = await openBlobStore(`s3://${m[1]}/`, { s3Client }).get(m[2]!);
-        if (!body) throw new Error(`${location} does not exist`);
-        return { text: body.toString('utf8'), source: location };
-      }
-      if (/^https?:\/\//.test(location)) {
-        const r = await fetch(location, { signal: AbortSignal.timeout(60_000) });
-        if (!r.ok) throw new Error(`cannot download ${location}: HTTP ${r.status}`);
-        return { text: await r.text(), source: location };
-      }
-      const body = await store.get(location);
-      if (body) return { text: body.toString('utf8'), source: store.locate(location) };
-      return { text: await readFile(location, 'utf8'), source: location };
-    },
+    readSource: (location) => readSource(location, { store, s3Client }),
     openAiKey: () => secretValue('OPENAI_SECRET_ARN'),
     log: {
       info: (message, extra) => logger.info(message, extra ?? {}),

@@ -8,28 +8,10 @@
  */
 import { UsageError } from '../errors.ts';
 import { Mt19937 } from '../random/mt19937.ts';
+import { randomInterval } from '../random/numpy-legacy.ts';
 
 /** The seed `main.evaluate` passes to `DataFrame.sample`. */
 export const MAX_INSTANCES_SEED = 123;
-
-/**
- * numpy `random_interval(max)` for max < 2^32: draw 32-bit values masked to the smallest 2^k − 1 ≥ max until one
- * is ≤ max.
- */
-function randomInterval(rng: Mt19937, max: number): number {
-  if (max === 0) return 0;
-  let mask = max;
-  mask |= mask >>> 1;
-  mask |= mask >>> 2;
-  mask |= mask >>> 4;
-  mask |= mask >>> 8;
-  mask |= mask >>> 16;
-  mask >>>= 0;
-  for (;;) {
-    const value = (rng.nextUint32() & mask) >>> 0;
-    if (value <= max) return value;
-  }
-}
 
 /** Options of {@link legacyPermutation}. */
 export interface PermutationOptions {

@@ -6,6 +6,8 @@
  * Errors name the file, the 1-based data row (and file line) and the field.
  */
 
+import { AepError } from '../../errors.ts';
+
 /** One row of df_gamed (the annotations of the gamed baselines, already featurised). */
 export interface GamedRow {
   /** eval position of the row in its model's annotations */
@@ -19,7 +21,7 @@ export interface GamedRow {
 
 export const GAMED_COLUMNS = ['index', 'preference', 'std_delta_len', 'instruction_difficulty', 'not_gamed_baseline'] as const;
 
-export class CsvFormatError extends Error {
+export class CsvFormatError extends AepError {
   constructor(
     readonly fileName: string,
     readonly row: number | null,
@@ -32,7 +34,6 @@ export class CsvFormatError extends Error {
       field === null ? '' : `field "${field}"`,
     ].filter((x) => x !== '');
     super(`${fileName}: ${where.length > 0 ? `${where.join(' ')}: ` : ''}${detail}`);
-    this.name = 'CsvFormatError';
   }
 }
 

@@ -8,6 +8,7 @@
  * bit mask and rejects values above high − 1 (here: x = draw & 0x7fffffff, redraw while x > 2^31 − 2).
  */
 import { Mt19937 } from '../../random/mt19937.ts';
+import { randomInterval } from '../../random/numpy-legacy.ts';
 
 /** `np.iinfo("i").max`: the exclusive upper bound of the seeds. */
 export const LIBLINEAR_SEED_HIGH = 2147483647;
@@ -16,25 +17,8 @@ export const LIBLINEAR_SEED_HIGH = 2147483647;
 export function legacyRandint(count: number, randomState = 123, high = LIBLINEAR_SEED_HIGH): number[] {
   if (!Number.isInteger(high) || high < 1 || high > 4294967296) throw new Error(`unsupported randint high ${high}`);
   const rng = Mt19937.fromSeed(randomState);
-  const max = high - 1;
-  let mask = max;
-  mask |= mask >>> 1;
-  mask |= mask >>> 2;
-  mask |= mask >>> 4;
-  mask |= mask >>> 8;
-  mask |= mask >>> 16;
-  mask >>>= 0;
   const out: number[] = [];
-  for (let k = 0; k < count; k++) {
-    if (max === 0) {
-      out.push(0);
-      continue;
-    }
-    let x: number;
-    do x = (rng.nextUint32() & mask) >>> 0;
-    while (x > max);
-    out.push(x);
-  }
+  for (let k = 0; k < count; k++) out.push(randomInterval(rng, high - 1));
   return out;
 }
 
