@@ -142,7 +142,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     const expected = comparePairedRuns(a, b);
     expect(expected.shared).toBe(805);
     expect(page).toContain(`<td class="n">+${expected.tTest.mean.toFixed(2)}</td><td class="n">[${expected.tTest.ci95[0].toFixed(2)}, ${expected.tTest.ci95[1].toFixed(2)}]</td>`);
-    expect(page).toContain('better, significant at 5 %');
+    expect(page).toContain('better: both tests significant at 5 %');
     expect(page).not.toContain('org/other');
   });
 

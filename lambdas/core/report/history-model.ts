@@ -39,6 +39,21 @@ export interface HistoryComparison {
   result: PairedComparison;
   /** p < alpha in the paired t-test. */
   significant: boolean;
+  /**
+   * Both tests significant in the same direction: `better` / `worse`; neither: `no change`; otherwise `mixed` (e.g.
+   * most instructions moved one way but the mean did not move significantly).
+   */
+  verdict: 'better' | 'worse' | 'no change' | 'mixed';
+}
+
+function verdictOf(r: PairedComparison, alpha: number): HistoryComparison['verdict'] {
+  const t = r.tTest.p < alpha;
+  const s = r.signTest.p < alpha;
+  if (!t && !s) return 'no change';
+  const tDir = Math.sign(r.tTest.mean);
+  const sDir = Math.sign(r.signTest.better - r.signTest.worse);
+  if (t && s && tDir === sDir && tDir !== 0) return tDir > 0 ? 'better' : 'worse';
+  return 'mixed';
 }
 
 export interface HistoryModel {
@@ -65,7 +80,7 @@ export function buildHistoryModel(input: { model: string; runs: readonly History
     const result = comparePairedRuns(a.preferences!, b.preferences!);
     comparisons.push({
       from: a.runId, to: b.runId, fromCheckpoint: a.revision ?? a.runId, toCheckpoint: b.revision ?? b.runId,
-      sameSettings: a.settings === b.settings, result, significant: result.tTest.p < alpha,
+      sameSettings: a.settings === b.settings, result, significant: result.tTest.p < alpha, verdict: verdictOf(result, alpha),
     });
   }
   return { model: input.model, runs, comparisons, alpha };

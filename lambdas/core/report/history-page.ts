@@ -36,10 +36,13 @@ const CLIENT_HISTORY_JS = String.raw`
 function verdict(c: HistoryModel['comparisons'][number], alpha: number): string {
   const t = c.result.tTest;
   if (c.result.shared < 2 || Number.isNaN(t.p)) return '<span class="badge">too few shared rows</span>';
-  const dir = t.mean > 0 ? 'better' : 'worse';
-  return c.significant
-    ? `<span class="badge ${t.mean > 0 ? 'win' : 'loss'}">${dir}, significant at ${alpha * 100} %</span>`
-    : '<span class="badge tie">no significant change</span>';
+  const pct = `${alpha * 100} %`;
+  switch (c.verdict) {
+    case 'better': return `<span class="badge win">better: both tests significant at ${pct}</span>`;
+    case 'worse': return `<span class="badge loss">worse: both tests significant at ${pct}</span>`;
+    case 'no change': return '<span class="badge tie">no significant change</span>';
+    default: return `<span class="badge">tests disagree at ${pct}: read Δ and the counts</span>`;
+  }
 }
 
 function pValue(p: number): string {
@@ -74,7 +77,7 @@ ${charts ? '' : '<p class="note" id="no-charts">The charting library was not ava
 ${runRows}
 </tbody></table></div>
 <h2>Is the change real?</h2>
-<p class="small">For two consecutive runs, the per-instruction judge preferences are paired over the instructions both judged (failed judgements dropped). Δ is the mean of (preference<sub>new</sub> − preference<sub>old</sub>) × 100: the change of the raw win rate in points over the shared instructions. <b>Paired t-test</b> (two-sided, n − 1 degrees of freedom) gives t, its p-value and the 95 % confidence interval of Δ; the exact two-sided <b>sign test</b> (better / worse / equal rows) checks the same without assuming normality. A change is called significant when the t-test's p &lt; ${h.alpha}. The LC win rate is a model-level fit and has no per-instruction pairing; a real change in the raw preferences is the evidence behind an LC change.</p>
+<p class="small">For two consecutive runs, the per-instruction judge preferences are paired over the instructions both judged (failed judgements dropped). Δ is the mean of (preference<sub>new</sub> − preference<sub>old</sub>) × 100: the change of the raw win rate in points over the shared instructions. <b>Paired t-test</b> (two-sided, n − 1 degrees of freedom) gives t, its p-value and the 95 % confidence interval of Δ; the exact two-sided <b>sign test</b> (better / worse / equal rows) checks the same without assuming normality. A change is called better or worse when both tests have p &lt; ${h.alpha} in the same direction; when only one does, the tests disagree (typically: most instructions moved one way by a little, a few the other way by a lot). The LC win rate is a model-level fit and has no per-instruction pairing; a real change in the raw preferences is the evidence behind an LC change.</p>
 ${h.comparisons.length ? `<table id="history-tests"><thead><tr><th>runs</th><th class="n">shared</th><th class="n">Δ win rate</th><th class="n">95 % CI</th><th class="n">t</th><th class="n">p (t-test)</th><th class="n">better / worse / equal</th><th class="n">p (sign test)</th><th>verdict</th></tr></thead><tbody>
 ${cmpRows}
 </tbody></table>` : '<p class="muted" id="history-tests-none">Fewer than two finished runs: nothing to compare yet.</p>'}

@@ -40,6 +40,7 @@ describe('history-model', () => {
       const t = 30 / (20 / Math.sqrt(3));
       expect(ac.result.tTest.p).toBeCloseTo(1 - t / Math.sqrt(2 + t * t), 10);
       expect(ac.significant).toBe(false);
+      expect(ac.verdict).toBe('no change');
       expect(ac.sameSettings).toBe(true);
       // c → d: identical preferences, other settings
       expect(h.comparisons[1]).toMatchObject({ sameSettings: false, significant: false, result: { tTest: { mean: 0, p: 1 } } });
@@ -48,8 +49,18 @@ describe('history-model', () => {
     it('calls a consistent change over many instructions significant', () => {
       const base = Array.from({ length: 100 }, (_, i) => 1.2 + (i % 10) / 100);
       const h = buildHistoryModel({ model: 'org/m', runs: [run('a', '1', base), run('b', '2', base.map((p, i) => p + (i % 3 === 0 ? 0 : 0.1)))] });
-      expect(h.comparisons[0]!.significant).toBe(true);
+      expect(h.comparisons[0]!).toMatchObject({ significant: true, verdict: 'better' });
       expect(h.comparisons[0]!.result.signTest).toMatchObject({ better: 66, worse: 0, equal: 34 });
+    });
+
+    it('says the tests disagree when most instructions improve a little and a few drop a lot', () => {
+      // 90 rows +1 point, 10 rows −20: sign test 90 vs 10 (p ≈ 1e-16), mean −1.1 with SE ≈ 0.63 (t ≈ −1.74, p ≈ 0.09)
+      const base = Array.from({ length: 100 }, () => 1.5);
+      const next = base.map((p, i) => (i < 90 ? p + 0.01 : p - 0.2));
+      const c = buildHistoryModel({ model: 'org/m', runs: [run('a', '1', base), run('b', '2', next)] }).comparisons[0]!;
+      expect(c.result.signTest.p).toBeLessThan(1e-10);
+      expect(c.result.tTest.p).toBeGreaterThan(0.05);
+      expect(c.verdict).toBe('mixed');
     });
   });
 
