@@ -12,7 +12,7 @@ import { UsageError } from '../../lambdas/core/errors.ts';
 import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { parseManifest } from '../../lambdas/core/run/manifest.ts';
 import { RunConfigSchema, runIdFor } from '../../lambdas/core/run/run-config.ts';
-import { action, positiveInt } from './common.ts';
+import { action, nonNegativeNumber, positiveInt } from './common.ts';
 import { runConfigFromFlags, type RunFlags } from './run.ts';
 
 function sfnClient(env: NodeJS.ProcessEnv): SFNClient {
@@ -92,6 +92,7 @@ export function startCommand(): Command {
     .option('--judge-model <name>', 'judge model name')
     .option('--batch-api', 'judge through the OpenAI Batch API')
     .option('--max-new-tokens <n>', 'generation length cap', positiveInt)
+    .option('--budget <usd>', 'refuse to start when judging could cost more than this', nonNegativeNumber)
     .option('--state-machine-arn <arn>', 'the stack\'s StateMachineArn output (or AEP_STATE_MACHINE_ARN)')
     .option('--json', 'print {runId, executionArn}')
     .action(action('start', (f: StartFlags) => start({ ...f, out: '' })));

@@ -49,6 +49,7 @@ export interface RunFlags {
   instructionDifficulty?: string;
   leaderboard?: string;
   json?: boolean;
+  budget?: number;
 }
 
 const abs = (p: string | undefined) => (p === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : resolve(p));
@@ -61,7 +62,7 @@ export async function runConfigFromFlags(f: RunFlags): Promise<RunConfigInput> {
     revision = createHash('sha256').update(await readFile(f.modelOutputs)).digest('hex').slice(0, 12);
   }
   return {
-    model: f.model, revision, name: f.name, modelOutputs: abs(f.modelOutputs), maxInstances: f.maxInstances,
+    model: f.model, revision, name: f.name, modelOutputs: abs(f.modelOutputs), maxInstances: f.maxInstances, budgetUsd: f.budget,
     generation: {
       maxNewTokens: f.maxNewTokens, temperature: f.temperature, topP: f.topP, seed: f.seed, concurrency: f.concurrency,
       promptTemplate: f.promptTemplate ? await readFile(f.promptTemplate, 'utf8') : undefined,
@@ -165,6 +166,7 @@ export function runCommand(): Command {
     .option('--gamed <path|url>', 'df_gamed.csv override (LC GLM)')
     .option('--instruction-difficulty <path|url>', 'instruction_difficulty.csv override')
     .option('--leaderboard <path|url>', 'leaderboard CSV override')
+    .option('--budget <usd>', 'refuse to start when judging could cost more than this (checked before anything is spent)', nonNegativeNumber)
     .option('--json', 'print the metrics as one JSON object on stdout')
     .action(action('run', run));
 }

@@ -22,7 +22,7 @@ async function huggingFaceRevision(repo: string, branch: string): Promise<string
 
 function settings(): TriggerSettings {
   const c = parseStackConfig(process.env.AEP_STACK_CONFIG ?? '{}');
-  return { modelSource: c.modelSource, modelName: c.modelName, base: { generation: c.generation, judge: c.judge } };
+  return { modelSource: c.modelSource, modelName: c.modelName, base: { generation: c.generation, judge: c.judge, budgetUsd: c.budgets.maxJudgeCostUsd } };
 }
 
 export async function handler(event: CheckpointEvent | { source: 'schedule' }) {

@@ -96,6 +96,18 @@ describe.skipIf(!!skip)('the workflow run locally', () => {
     expect(manifest.failure!.cause).toMatch(/500/);
   });
 
+  it('refuses a run whose judge cost bound exceeds its budget before generating or judging anything', async () => {
+    const bucket = await newBucket(s3);
+    const cfg = config({ maxInstances: 40, name: 'over-budget', budgetUsd: 0.05 });
+    const before = { engine: engine.requests.length, judge: judge.chatRequests.length };
+    const { result } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'BudgetExceededError' });
+    expect(result.status === 'FAILED' && result.cause).toMatch(/^judging could cost \$\d+\.\d\d \(upper bound, \d+ prompt tokens for 40 rows\), above the budget of \$0\.05/);
+    expect({ engine: engine.requests.length, judge: judge.chatRequests.length }).toEqual(before);
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runIdFor(RunConfigSchema.parse(cfg))}/manifest.json`))!;
+    expect(manifest.failure).toMatchObject({ stage: 'prepare', error: 'BudgetExceededError' });
+  });
+
   it('resumes a failed run without repeating paid calls', async () => {
     const bucket = await newBucket(s3);
     const cfg = config({ maxInstances: 50, name: 'resume-model' });

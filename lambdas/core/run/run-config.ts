@@ -53,6 +53,8 @@ export const RunConfigSchema = z.object({
   modelOutputs: z.string().optional(),
   /** Evaluate only this many instructions, chosen by the official `max_instances` rule (smoke tests). */
   maxInstances: z.number().int().positive().optional(),
+  /** Refuse to start when the judge could cost more than this many dollars (checked before anything is spent). */
+  budgetUsd: z.number().positive().optional(),
   generation: GenerationConfigSchema.prefault({}),
   judge: JudgeConfigSchema.prefault({}),
   assets: AssetOverridesSchema.prefault({}),
@@ -80,6 +82,7 @@ export function canonicalJson(value: unknown): string {
 function scoringPart(c: RunConfig) {
   const { concurrency: _gc, ...generation } = c.generation;
   const { concurrency: _jc, parallelChunks: _pc, rpm: _r, tpm: _t, chunkSize: _cs, mode: _m, ...judge } = c.judge;
+  // budgetUsd is a guard, not a setting of the numbers: it is left out
   return { model: c.model, revision: c.revision, modelUri: c.modelUri, name: c.name, modelOutputs: c.modelOutputs, maxInstances: c.maxInstances, generation, judge, assets: c.assets };
 }
 

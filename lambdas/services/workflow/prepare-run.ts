@@ -11,6 +11,8 @@ import { planJudgeChunks, runPrefix, RUN_FILES, type JudgeChunk } from '../../co
 import { finishStage, newManifest, restartManifest, startStage, type RunManifest } from '../../core/run/manifest.ts';
 import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '../../core/run/run-config.ts';
 import type { WorkflowDeps } from './deps.ts';
+import { BudgetExceededError, judgeCostBound, type CostBound } from './budget.ts';
+import { presetOf } from './judge-step.ts';
 import { RunFolder } from './run-store.ts';
 
 /** The execution input: a run config, and optionally the run id (default: derived from the config). */
@@ -68,13 +70,24 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
   const evalSet = parseModelOutputs(evalSetText, manifest.assets['eval-set']!.source);
 
   let needGeneration = true;
+  let outputsText: string | undefined;
   if (config.modelOutputs) {
     const given = await deps.readSource(config.modelOutputs);
     parseModelOutputs(given.text, given.source); // validate before anything is paid for
     await run.store.put(RUN_FILES.modelOutputs, given.text);
+    outputsText = given.text;
     needGeneration = false;
-  } else if (await run.store.get(RUN_FILES.modelOutputs)) {
-    needGeneration = false; // a resumed run whose generation already finished
+  } else {
+    outputsText = (await run.store.get(RUN_FILES.modelOutputs))?.toString('utf8');
+    if (outputsText !== undefined) needGeneration = false; // a resumed run whose generation already finished
+  }
+
+  let bound: CostBound | undefined;
+  if (config.budgetUsd !== undefined) {
+    bound = await judgeCostBound({ evalSetText, template: await run.require(RUN_FILES.judgeTemplate), modelOutputsText: outputsText, config, preset: presetOf(config) });
+    if (bound.usd !== null && bound.usd > config.budgetUsd) {
+      throw new BudgetExceededError(`judging could cost $${bound.usd.toFixed(2)} (${bound.exact ? '' : 'upper bound, '}${bound.promptTokens} prompt tokens for ${bound.rows} rows), above the budget of $${config.budgetUsd.toFixed(2)}: raise the budget, judge with the Batch API (half price) or evaluate fewer instances; nothing was spent`);
+    }
   }
 
   const nRows = config.maxInstances
@@ -82,7 +95,9 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
     : evalSet.rows.length;
   const chunks = planJudgeChunks(nRows, config.judge.chunkSize);
 
-  manifest = finishStage(manifest, 'prepare', now(), { details: { evalRows: evalSet.rows.length, judgedRows: nRows, chunks: chunks.length, resumed: !!existing } });
+  manifest = finishStage(manifest, 'prepare', now(), {
+    details: { evalRows: evalSet.rows.length, judgedRows: nRows, chunks: chunks.length, resumed: !!existing, ...(bound ? { judgeCostBound: bound } : {}) },
+  });
   if (!needGeneration) manifest = finishStage(startStage(manifest, 'generate', now()), 'generate', now(), { status: 'skipped', details: { modelOutputs: config.modelOutputs ?? 'from an earlier attempt' } });
   else manifest = startStage(manifest, 'generate', now());
   await run.writeManifest(manifest);
