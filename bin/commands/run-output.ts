@@ -1,5 +1,31 @@
 /** What `aep run` prints: state progress and logs on stderr, the closing summary on stdout. */
-import type { LogPort } from '../../lambdas/ports.ts';
+import { isProgressLine, progressBar, withProgressBar } from '../../lambdas/core/generation/progress.ts';
+import { leaderboardExcerpt, leaderboardView } from '../../lambdas/core/report/leaderboard-view.ts';
+import { SIMILAR_SIZE_MODELS } from '../../lambdas/core/report/similar-models.ts';
+import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
+import type { BlobStore, LogPort } from '../../lambdas/ports.ts';
+
+type Stream = NodeJS.WritableStream & { isTTY?: boolean };
+
+/** One line, on a terminal rewritten in place (`\r`, erase line); elsewhere nothing is drawn (callers print lines). */
+export function liveLine(stream: Stream, tty = stream.isTTY === true) {
+  let shown = false;
+  return {
+    tty,
+    /** Draws the line (terminal only). */
+    update(text: string): void {
+      if (!tty) return;
+      stream.write(`\r\x1b[K${text}`);
+      shown = true;
+    },
+    /** Ends the live line: keeps its last text (`keep`) or erases it, so the next output starts on a clean line. */
+    end(keep = false): void {
+      if (!tty || !shown) return;
+      stream.write(keep ? '\n' : '\r\x1b[K');
+      shown = false;
+    },
+  };
+}
 
 /** One line per message on stderr (`AEP_LOG=json` for JSON lines); info is shown only with AEP_DEBUG=1. */
 export function stderrLogger(env: Record<string, string | undefined>): LogPort {
@@ -15,31 +41,112 @@ export function stderrLogger(env: Record<string, string | undefined>): LogPort {
   };
 }
 
-/** Prints state transitions: entering a state, leaving it with its duration, chunk progress inside the Map. */
-export function stateProgress(stream: NodeJS.WritableStream) {
+/**
+ * The generator's stderr text for `aep run`: on a terminal its progress lines (`generate N/M rows …`) become one
+ * progress bar rewritten in place; every other line, and everything when not on a terminal, passes through.
+ */
+export function generatorOutput(stream: Stream, options: { tty?: boolean } = {}): (text: string) => void {
+  const live = liveLine(stream, options.tty ?? stream.isTTY === true);
+  let partial = '';
+  return (text) => {
+    if (!live.tty) {
+      stream.write(text);
+      return;
+    }
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (isProgressLine(line)) live.update(`  ${withProgressBar(line)}`);
+      else {
+        live.end();
+        stream.write(`${line}\n`);
+      }
+    }
+  };
+}
+
+/**
+ * Prints state transitions: entering a state, leaving it with its duration, chunk progress inside the Map. On a
+ * terminal the judge chunks are one live line (a bar when `judgeChunks`, the number of chunks, is known).
+ */
+export function stateProgress(stream: Stream, options: { tty?: boolean; judgeChunks?: number } = {}) {
   const started = new Map<string, number>();
+  const live = liveLine(stream, options.tty ?? stream.isTTY === true);
   let chunksDone = 0;
+  let running = 0;
+  const line = (text: string) => {
+    live.end();
+    stream.write(text);
+  };
+  const drawChunks = () => {
+    const total = options.judgeChunks;
+    const bar = total ? `${progressBar(chunksDone / total)} ${chunksDone}/${total} chunks` : `${chunksDone} chunks done`;
+    live.update(`  judge ${bar} · ${running} running`);
+  };
   return (e: { type: string; state: string; index?: number; error?: string }) => {
     const key = `${e.state}#${e.index ?? ''}`;
+    const chunk = e.index !== undefined && e.state === 'Judge Chunk';
     if (e.type === 'entered') {
       started.set(key, Date.now());
-      if (e.index === undefined && !e.state.endsWith('?')) stream.write(`▸ ${e.state}\n`);
+      if (chunk && live.tty) {
+        running++;
+        drawChunks();
+      } else if (e.index === undefined && !e.state.endsWith('?')) line(`▸ ${e.state}\n`);
     } else if (e.type === 'exited') {
       const t = started.get(key);
-      if (e.index !== undefined && e.state === 'Judge Chunk') stream.write(`  judge chunk ${e.index} done (${++chunksDone} so far)\n`);
-      else if (e.index === undefined && t !== undefined && !e.state.endsWith('?')) stream.write(`✓ ${e.state} (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
+      if (chunk) {
+        chunksDone++;
+        if (live.tty) {
+          running = Math.max(0, running - 1);
+          drawChunks();
+        } else stream.write(`  judge chunk ${e.index} done (${chunksDone} so far)\n`);
+      } else if (e.index === undefined && t !== undefined && !e.state.endsWith('?')) line(`✓ ${e.state} (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
     } else if (e.type === 'retried') {
-      stream.write(`↻ ${e.state}${e.index !== undefined ? ` ${e.index}` : ''}: retrying\n`);
+      line(`↻ ${e.state}${e.index !== undefined ? ` ${e.index}` : ''}: retrying\n`);
     } else if (e.type === 'caught' || e.type === 'failed') {
-      if (e.error) stream.write(`✗ ${e.state}: ${e.error.split('\n')[0]}\n`);
+      if (e.error) line(`✗ ${e.state}: ${e.error.split('\n')[0]}\n`);
     }
   };
 }
 
 type Metrics = Record<string, unknown>;
 
-/** The closing summary: the headline numbers, and the model among the top of the leaderboard. */
-export function formatRunSummary(m: Metrics, where: { report: string; runId: string }): string {
+export interface SummaryPlace {
+  report: string;
+  runId: string;
+  /** The run's `leaderboard.csv`: adds the table of the top models with this one among them. */
+  leaderboardCsv?: string;
+  /** The model's checkpoint history page. */
+  history?: string;
+  /** Rows of the table: the top `top` and `around` neighbours either side of this model (default 10 and 2). */
+  top?: number;
+  around?: number;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const f2 = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(2));
+
+/** The leaderboard excerpt as aligned text: rank, model, LC ± SE, win rate ± SE, average length; this run marked ▶. */
+export function leaderboardTable(csv: string, name: string, options: { top?: number; around?: number } = {}): string[] {
+  const view = leaderboardView(csv, name, SIMILAR_SIZE_MODELS);
+  const rows = leaderboardExcerpt(view, options.top ?? 10, options.around ?? 2);
+  const width = Math.min(40, Math.max(5, ...rows.map((r) => r.name.length)));
+  const out = [`     ${lpad('#', 4)}  ${pad('model', width)}  ${lpad('LC win rate', 14)}  ${lpad('win rate', 14)}  ${lpad('avg len', 7)}`];
+  let prev = 0;
+  for (const r of rows) {
+    if (r.rank > prev + 1) out.push(`     ${lpad('…', 4)}`);
+    prev = r.rank;
+    const name = r.name.length > width ? `${r.name.slice(0, width - 1)}…` : r.name;
+    const mark = r.isThis ? '  ▶ ' : r.similarSize ? '  ~ ' : '    ';
+    out.push(`${mark} ${lpad(String(r.rank), 4)}  ${pad(name, width)}  ${lpad(`${f2(r.lc)} ± ${f2(r.lcSe)}`, 14)}  ${lpad(`${f2(r.winRate)} ± ${f2(r.winRateSe)}`, 14)}  ${lpad(r.avgLength === null ? '–' : String(r.avgLength), 7)}${r.isThis ? '   ← this run' : ''}`);
+  }
+  if (view.size > prev) out.push(`     ${lpad('…', 4)}  (${view.size} models; ~ similar size)`);
+  return out;
+}
+
+/** The closing summary: the headline numbers, the model among the top of the leaderboard, and where the report is. */
+export function formatRunSummary(m: Metrics, where: SummaryPlace): string {
   const n = (k: string) => Number(m[k]);
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   const band = (m.lc_sensitivity as { band?: [number, number] } | undefined)?.band;
@@ -53,8 +160,21 @@ export function formatRunSummary(m: Metrics, where: { report: string; runId: str
     `  average length     ${n('avg_length')}`,
     `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by LC win rate)`,
     ...((m.warnings as string[] | undefined) ?? []).map((w) => `  warning: ${w}`),
+    ...(where.leaderboardCsv ? ['', ...leaderboardTable(where.leaderboardCsv, String(m.name), where), ''] : []),
     `  report             ${where.report}`,
+    ...(where.history ? [`  history            ${where.history}`] : []),
     '',
   ];
   return lines.join('\n');
+}
+
+/** The summary of a finished run in a store: reads its leaderboard and the report step's links. */
+export async function runSummary(store: BlobStore, runId: string, metrics: Metrics): Promise<string> {
+  const base = runPrefix(runId);
+  const text = async (key: string) => (await store.get(base + key))?.toString('utf8');
+  const manifest = JSON.parse((await text(RUN_FILES.manifest)) ?? '{}') as { stages?: { report?: { details?: { historyUrl?: string } } } };
+  return formatRunSummary(metrics, {
+    report: store.locate(base + RUN_FILES.report), runId,
+    leaderboardCsv: await text(RUN_FILES.leaderboard), history: manifest.stages?.report?.details?.historyUrl,
+  });
 }

@@ -22,10 +22,53 @@ function duration(ms: number): string {
   return m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
+const PARTIAL = ['▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A text progress bar `width` cells wide (eighth-block resolution), e.g. `[██████▌         ]` for 0.4. */
+export function progressBar(fraction: number, width = 20): string {
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+  const eighths = Math.round(f * width * 8);
+  const full = Math.floor(eighths / 8);
+  const partial = eighths % 8 === 0 ? '' : PARTIAL[(eighths % 8) - 1]!;
+  return `[${'█'.repeat(full)}${partial}${' '.repeat(width - full - partial.length)}]`;
+}
+
+export interface ProgressFormat {
+  /** Lead with a progress bar (for a terminal, where the line is rewritten in place). */
+  bar?: boolean;
+  /** Bar width in cells (default 20). */
+  width?: number;
+}
+
+const LINE = /^(\w+) (\d+)\/(\d+) rows \((\d+)%\)(.*)$/s;
+
 /**
- * One line, for example `generate 312/805 rows (39%) · 95112 tok · 4810 tok/s · 64 in flight · 12 at limit · 1m02s · eta 1m36s`.
+ * The bar form of a plain progress line (`<what> N/M rows (P%) · …` → `<what> [███   ] N/M rows (P%) · …`); any
+ * other line is returned unchanged.
  */
-export function formatProgress(p: ProgressSnapshot): string {
+export function withProgressBar(line: string, width = 20): string {
+  const m = LINE.exec(line);
+  if (!m) return line;
+  const [, what, done, total, pct, rest] = m;
+  const fraction = Number(total) > 0 ? Number(done) / Number(total) : 1;
+  return `${what} ${progressBar(fraction, width)} ${done}/${total} rows (${pct}%)${rest}`;
+}
+
+/** Whether a line is a progress line (of generation or judging) that {@link withProgressBar} can draw. */
+export function isProgressLine(line: string): boolean {
+  return LINE.test(line);
+}
+
+/**
+ * One line, for example `generate 312/805 rows (39%) · 95112 tok · 4810 tok/s · 64 in flight · 12 at limit · 1m02s · eta 1m36s`;
+ * with `{ bar: true }` the same line led by a progress bar.
+ */
+export function formatProgress(p: ProgressSnapshot, format: ProgressFormat = {}): string {
+  const line = plainProgress(p);
+  return format.bar ? withProgressBar(line, format.width) : line;
+}
+
+function plainProgress(p: ProgressSnapshot): string {
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
   const seconds = p.elapsedMs / 1000;
   const rate = seconds > 0 ? Math.round(p.tokens / seconds) : 0;

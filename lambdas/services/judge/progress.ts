@@ -1,5 +1,6 @@
 /** The live tally of a judge run, its compact progress line and its closing summary (text for stderr). */
 import type { MatchReport } from '../../core/eval-set/match.ts';
+import { withProgressBar, type ProgressFormat } from '../../core/generation/progress.ts';
 import type { FailedRow } from './errors.ts';
 import type { SchedulerStats } from './scheduler.ts';
 
@@ -53,9 +54,14 @@ export function formatUsd(x: number): string {
 
 /**
  * One line, e.g. `judge 412/805 rows (51%) · 37 cached · 3 identical · 16 in flight · 2 retries · 0 failed ·
- * 512k tok · $5.1200 · 42s · eta 40s`.
+ * 512k tok · $5.1200 · 42s · eta 40s`; with `{ bar: true }` led by a progress bar (for a terminal).
  */
-export function formatJudgeProgress(t: Readonly<JudgeTally>): string {
+export function formatJudgeProgress(t: Readonly<JudgeTally>, format: ProgressFormat = {}): string {
+  const line = plainJudgeProgress(t);
+  return format.bar ? withProgressBar(line, format.width) : line;
+}
+
+function plainJudgeProgress(t: Readonly<JudgeTally>): string {
   const done = t.identical + t.cached + t.judged + t.failed;
   const pct = t.total > 0 ? Math.floor((100 * done) / t.total) : 100;
   const parts = [`judge ${done}/${t.total} rows (${pct}%)`, `${t.cached} cached`, `${t.identical} identical`];
