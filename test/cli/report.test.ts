@@ -59,6 +59,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await judge?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('report', () => {

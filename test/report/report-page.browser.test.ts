@@ -3,7 +3,7 @@
  * real judge annotations rendered by the report service, checked for errors, figures, sorting, filters and the
  * examples browser; a run with hostile model text checked to render inert; the checkpoint history page.
  */
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,6 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
+  if (root) await rm(root, { recursive: true, force: true });
 });
 
 function expectClean(w: PageWatch) {
@@ -83,6 +84,8 @@ describe.skipIf(!!skip)('the run report in Chromium', () => {
     const drawn = await w.page.evaluate<boolean[]>(`['chart-scatter', 'chart-datasets', 'chart-lengths', 'chart-preferences', 'chart-buckets']
       .map((id) => Chart.getChart(document.getElementById(id)) !== undefined)`);
     expect(drawn).toEqual([true, true, true, true, true]);
+    // laptop width (1366 px): nothing sticks out sideways
+    expect(await w.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await w.page.screenshot({ path: join(ARTIFACTS, 'report-page.png'), fullPage: true });
   });
 
