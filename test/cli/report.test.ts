@@ -105,7 +105,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
 
   it('takes the run folder\'s path, and opens the report with the default browser', async () => {
     // Prepare: a stand-in xdg-open that records what it was asked to open
-    const bin = await mkdtemp(join(tmpdir(), 'aep-open-'));
+    const bin = await mkdtemp(join(dir, 'open-'));
     const record = join(bin, 'opened.txt');
     await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > "${record}"\n`);
     await chmod(join(bin, 'xdg-open'), 0o755);
@@ -126,7 +126,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
 
   it('builds the checkpoint history with a paired test between consecutive runs', async () => {
     // Prepare: two checkpoints of one model (real annotations of two leaderboard models stand in for them) and a failed run
-    const root = await mkdtemp(join(tmpdir(), 'aep-hist-'));
+    const root = await mkdtemp(join(dir, 'hist-'));
     const a = fixtureAnnotations('alpaca-7b');
     const b = fixtureAnnotations('gpt-3.5-turbo-1106');
     await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-1000', name: 'sft' }, annotations: a, createdAt: '2026-01-01T00:00:00.000Z', costUsd: 9.1 });
@@ -151,7 +151,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     const r = await aepReport(['no-such-run', '--store', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^aep report: no run no-such-run in /);
-    const root = await mkdtemp(join(tmpdir(), 'aep-fail-'));
+    const root = await mkdtemp(join(dir, 'fail-'));
     const failed = await writeRunFolder(root, { config: { model: 'org/sft', revision: 'r' }, annotations: fixtureAnnotations('alpaca-7b'), failed: true });
     const f = await aepReport([failed.runId, '--store', root]);
     expect(f.code).toBe(1);
@@ -165,7 +165,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     const client = motoClient(s3);
     try {
       const bucket = await createTestBucket(client, 'aep-report');
-      const local = await mkdtemp(join(tmpdir(), 'aep-s3src-'));
+      const local = await mkdtemp(join(dir, 's3src-'));
       const built = await writeRunFolder(local, { config: { model: 'org/sft', revision: 's3' }, annotations: fixtureAnnotations('alpaca-7b') });
       const src = openBlobStore(local);
       const dst = openBlobStore(`s3://${bucket}/team/`, { s3Client: client });
