@@ -8,6 +8,7 @@ import { fetchCommand, startCommand, statusCommand } from './commands/cloud.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { generateCommand } from './commands/generate.ts';
 import { judgeCommand } from './commands/judge.ts';
+import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { version } from './commands/common.ts';
 
@@ -22,6 +23,7 @@ const program = new Command('aep')
   .addCommand(aggregateCommand())
   .addCommand(startCommand())
   .addCommand(statusCommand())
-  .addCommand(fetchCommand());
+  .addCommand(fetchCommand())
+  .addCommand(reportCommand());
 
 await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { canonicalJson } from '../lambdas/core/run/run-config.ts';
+import { CHART_JS_FILE } from '../lambdas/services/report/chart-library.ts';
 import type { StackConfig } from './config.ts';
 import { EvalFunction } from './constructs/eval-function.ts';
 import { EvalWorkflow } from './constructs/eval-workflow.ts';
@@ -40,7 +41,7 @@ export class AlpacaEvalStack extends Stack {
 
     const generation = new GenerationBatch(this, 'Generation', { gpu: config.gpu, bucket, hfTokenSecret: hfToken, image: props.generatorImage });
 
-    const fn = (id: string, handler: string, description: string, opts: { timeout?: Duration; memorySize?: number } = {}) =>
+    const fn = (id: string, handler: string, description: string, opts: { timeout?: Duration; memorySize?: number; extraFiles?: string[] } = {}) =>
       new EvalFunction(this, id, { handler, description, ...opts }).bindBucket(bucket, 'readWrite');
     const prepare = fn('PrepareRun', 'prepare', 'Creates the run folder: config, assets, manifest, judge plan');
     const judgeChunk = fn('JudgeChunk', 'judge-chunk', 'Judges one chunk of rows with the OpenAI judge (cached, retried)', { timeout: Duration.minutes(15) })
@@ -48,7 +49,9 @@ export class AlpacaEvalStack extends Stack {
     const judgeBatch = fn('JudgeBatch', 'judge-batch', 'Submits and collects an OpenAI Batch API judge job', { timeout: Duration.minutes(15) })
       .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
     const aggregate = fn('Aggregate', 'aggregate', 'Merges judge chunks; computes win rate, LC win rate and the leaderboard', { memorySize: 2048, timeout: Duration.minutes(5) });
-    const report = fn('RenderReport', 'report', 'Renders the HTML report and publishes it under reports/');
+    const report = fn('RenderReport', 'report', 'Renders the HTML report and publishes it under reports/', {
+      memorySize: 1024, extraFiles: [`node_modules/chart.js/dist/${CHART_JS_FILE}`],
+    });
     const recordFailure = fn('RecordFailure', 'record-failure', 'Records why a run failed in its manifest', { timeout: Duration.minutes(1) });
 
     this.workflow = new EvalWorkflow(this, 'Workflow', {

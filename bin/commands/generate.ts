@@ -71,7 +71,7 @@ function progressWriter(): { onProgress: GenerateOptions['onProgress']; progress
   return {
     progressIntervalMs: tty ? 1000 : 15_000,
     onProgress: (s: ProgressSnapshot, final: boolean) => {
-      process.stderr.write(tty ? `\r\x1b[K${formatProgress(s)}${final ? '\n' : ''}` : `${formatProgress(s)}\n`);
+      process.stderr.write(tty ? `\r\x1b[K${formatProgress(s, { bar: true })}${final ? '\n' : ''}` : `${formatProgress(s)}\n`);
     },
   };
 }

@@ -98,7 +98,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { update(t: Readonly<Judge
       if (now - last < every) return;
       last = now;
       shown = true;
-      stream.write(tty ? `\r\x1b[K${formatJudgeProgress(t)}` : `${formatJudgeProgress(t)}\n`);
+      stream.write(tty ? `\r\x1b[K${formatJudgeProgress(t, { bar: true })}` : `${formatJudgeProgress(t)}\n`);
     },
     end() {
       if (tty && shown) stream.write('\r\x1b[K');

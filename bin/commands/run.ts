@@ -17,7 +17,7 @@ import { runGenerator } from '../../containers/generator/run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
 import { runLocal } from '../../infra/local/run-local.ts';
 import { action, nonNegativeInt, nonNegativeNumber, positiveInt, version } from './common.ts';
-import { formatRunSummary, stderrLogger, stateProgress } from './run-output.ts';
+import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
 
 export interface RunFlags {
   model: string;
@@ -110,12 +110,14 @@ async function run(f: RunFlags): Promise<void> {
     deps,
     generate: async (job) => {
       let last = '';
+      const show = generatorOutput(process.stderr);
+      const tty = process.stderr.isTTY === true;
       const code = await runGenerator({
-        env: { ...env, ...job.environment, AEP_CACHE_DIR: f.cacheDir ?? defaultCacheDir(env) },
-        out: (line) => process.stderr.write(`${line}\n`),
+        env: { ...env, ...job.environment, AEP_CACHE_DIR: f.cacheDir ?? defaultCacheDir(env), ...(tty ? { PROGRESS_INTERVAL_S: '1' } : {}) },
+        out: (line) => show(`${line}\n`),
         err: (text) => {
           last = text.trim().split('\n').at(-1) ?? last;
-          process.stderr.write(text);
+          show(text);
         },
         ...(f.generatorBaseUrl ? { engine: { baseUrl: f.generatorBaseUrl, apiKey: env.AEP_GENERATOR_API_KEY } } : {}),
       });
@@ -132,7 +134,7 @@ async function run(f: RunFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify({ runId, runUrl: store.locate(runPrefix(runId)), ...metrics })}\n`);
     return;
   }
-  process.stdout.write(formatRunSummary(metrics, { report: store.locate(`${runPrefix(runId)}${RUN_FILES.report}`), runId }));
+  process.stdout.write(await runSummary(store, runId, metrics));
 }
 
 export function runCommand(): Command {

@@ -23,6 +23,8 @@ export interface EvalFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /** Files (relative to the repository root) copied next to the bundle, e.g. a browser library a page inlines. */
+  extraFiles?: string[];
 }
 
 export class EvalFunction extends Construct {
@@ -52,6 +54,13 @@ export class EvalFunction extends Construct {
         // CommonJS dependencies inside an ESM bundle need `require`.
         banner: "import { createRequire as __aepCreateRequire } from 'node:module'; const require = __aepCreateRequire(import.meta.url);",
         externalModules: [],
+        ...(props.extraFiles?.length ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => props.extraFiles!.map((f) => `cp "${join(inputDir, f)}" "${outputDir}/"`),
+          },
+        } : {}),
       },
     });
   }

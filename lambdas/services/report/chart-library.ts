@@ -11,6 +11,12 @@ import { dirname, join } from 'node:path';
 export const CHART_JS_FILE = 'chart.umd.min.js';
 
 export async function loadChartLibrary(): Promise<string | undefined> {
+  // in a Lambda bundle the file is copied next to the bundle (infra/constructs/eval-function.ts, `extraFiles`)
+  try {
+    return await readFile(new URL(`./${CHART_JS_FILE}`, import.meta.url), 'utf8');
+  } catch {
+    // not bundled: use the installed package
+  }
   let entry: string;
   try {
     entry = createRequire(import.meta.url).resolve('chart.js');

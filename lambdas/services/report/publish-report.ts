@@ -73,8 +73,9 @@ export async function publishRunReport(store: BlobStore, runPrefix: string, opti
   const base = options.reportsBaseUrl?.replace(/\/$/, '');
   return {
     runId: manifest.runId, model, keys,
-    url: base ? `${base}/${manifest.runId}/` : store.locate(keys.report),
-    historyUrl: base ? `${base}/${family}/` : store.locate(keys.history),
+    // CloudFront serves index.html only for the root, so links name the file
+    url: base ? `${base}/${manifest.runId}/index.html` : store.locate(keys.report),
+    historyUrl: base ? `${base}/${family}/index.html` : store.locate(keys.history),
     historyRuns: entries.length,
   };
 }
