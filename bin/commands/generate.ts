@@ -144,18 +144,24 @@ async function run(flags: GenerateFlags): Promise<void> {
   }
 }
 
-export function generateCommand(): Command {
-  return new Command('generate')
-    .description('generate the model outputs of the AlpacaEval eval set (DIR/model_outputs.json) with an OpenAI-compatible engine')
-    .requiredOption('--model <name>', 'the model the engine serves (with --engine vllm: a Hugging Face id or a local directory)')
-    .option('--generator-base-url <url>', 'base URL of a running OpenAI-compatible engine, with /v1 (e.g. http://localhost:8000/v1)')
-    .addOption(new Option('--engine <engine>', 'start the engine: vllm serve on a free loopback port').choices(['vllm']))
+/** The generation options `aep generate` and `aep run` share. */
+export function addGenerationOptions(cmd: Command): Command {
+  return cmd
     .option('--prompt-template <file>', 'template with {instruction}, sent to /v1/completions (default: chat; Llama-3 format if the model has no chat template)')
     .option('--max-new-tokens <n>', 'maximum tokens per output (default 512)', positiveInt)
     .option('--temperature <t>', 'sampling temperature, 0 = greedy (default 0.7)', nonNegativeNumber)
     .option('--top-p <p>', 'nucleus sampling mass (default 0.9)', probability)
     .option('--seed <s>', 'per-request sampling seed, for reproducibility', nonNegativeInt)
-    .option('--concurrency <n>', `requests in flight (default ${DEFAULT_CONCURRENCY})`, positiveInt)
+    .option('--concurrency <n>', `generation requests in flight (default ${DEFAULT_CONCURRENCY})`, positiveInt);
+}
+
+export function generateCommand(): Command {
+  const cmd = new Command('generate')
+    .description('generate the model outputs of the AlpacaEval eval set (DIR/model_outputs.json) with an OpenAI-compatible engine')
+    .requiredOption('--model <name>', 'the model the engine serves (with --engine vllm: a Hugging Face id or a local directory)')
+    .option('--generator-base-url <url>', 'base URL of a running OpenAI-compatible engine, with /v1 (e.g. http://localhost:8000/v1)')
+    .addOption(new Option('--engine <engine>', 'start the engine: vllm serve on a free loopback port').choices(['vllm']));
+  return addGenerationOptions(cmd)
     .option('--eval-set <path|url>', 'the eval set in model_outputs.json format (default: the pinned 805-row AlpacaEval set)')
     .option('--max-instances <n>', 'only the first n rows of the official max_instances subset', positiveInt)
     .option('--name <generator>', 'the generator field of the outputs (default: --model)')

@@ -16,7 +16,8 @@ import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/co
 import { runGenerator } from '../../containers/generator/run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
 import { runLocal } from '../../infra/local/run-local.ts';
-import { action, nonNegativeInt, nonNegativeNumber, positiveInt, version } from './common.ts';
+import { action, nonNegativeNumber, positiveInt, version } from './common.ts';
+import { addGenerationOptions } from './generate.ts';
 import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
 
 export interface RunFlags {
@@ -138,7 +139,7 @@ async function run(f: RunFlags): Promise<void> {
 }
 
 export function runCommand(): Command {
-  return new Command('run')
+  const cmd = new Command('run')
     .description('run the whole evaluation locally (the stack\'s state machine on this machine): generate, judge, aggregate, report')
     .requiredOption('--model <name>', 'the model: the name the engine serves, or a Hugging Face id for --engine vllm')
     .option('--generator-base-url <url>', 'a running OpenAI-compatible engine serving the model, including /v1')
@@ -147,13 +148,8 @@ export function runCommand(): Command {
     .option('--out <dir>', 'results store: a directory or s3://bucket/prefix (runs go to runs/<run-id>/)', 'aep-results')
     .option('--revision <rev>', 'model revision (recorded; part of the run id)')
     .option('--name <name>', 'leaderboard and generator name (default: the model\'s last path segment)')
-    .option('--max-instances <n>', 'evaluate only the official max_instances subset', positiveInt)
-    .option('--prompt-template <file>', 'completions-mode prompt template with {instruction} (default: chat, Llama-3 fallback)')
-    .option('--max-new-tokens <n>', 'generation length cap (default 512)', positiveInt)
-    .option('--temperature <t>', 'sampling temperature (default 0.7)', nonNegativeNumber)
-    .option('--top-p <p>', 'nucleus sampling (default 0.9)', nonNegativeNumber)
-    .option('--seed <s>', 'generation seed', nonNegativeInt)
-    .option('--concurrency <n>', 'generation requests in flight', positiveInt)
+    .option('--max-instances <n>', 'evaluate only the official max_instances subset', positiveInt);
+  return addGenerationOptions(cmd)
     .option('--judge <preset>', 'judge preset (default weighted_alpaca_eval_gpt4_turbo)')
     .option('--judge-model <name>', 'judge model name')
     .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')

@@ -1,4 +1,5 @@
 /** The compact progress line of a generation run (written to stderr by the caller). */
+import { formatDuration } from '../format/duration.ts';
 
 export interface ProgressSnapshot {
   done: number;
@@ -13,14 +14,6 @@ export interface ProgressSnapshot {
   resumed: number;
 }
 
-function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  return m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
 
 const PARTIAL = ['▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
@@ -74,7 +67,7 @@ function plainProgress(p: ProgressSnapshot): string {
   const rate = seconds > 0 ? Math.round(p.tokens / seconds) : 0;
   const newDone = p.done - p.resumed;
   const remaining = p.total - p.done;
-  const eta = newDone > 0 && remaining > 0 ? ` · eta ${duration((p.elapsedMs / newDone) * remaining)}` : '';
+  const eta = newDone > 0 && remaining > 0 ? ` · eta ${formatDuration((p.elapsedMs / newDone) * remaining)}` : '';
   const parts = [
     `generate ${p.done}/${p.total} rows (${pct}%)`,
     `${p.tokens} tok`,
@@ -84,6 +77,6 @@ function plainProgress(p: ProgressSnapshot): string {
   ];
   if (p.resumed > 0) parts.push(`${p.resumed} resumed`);
   if (p.retries > 0) parts.push(`${p.retries} retries`);
-  parts.push(duration(p.elapsedMs));
+  parts.push(formatDuration(p.elapsedMs));
   return parts.join(' · ') + eta;
 }

@@ -1,4 +1,5 @@
 /** The live tally of a judge run, its compact progress line and its closing summary (text for stderr). */
+import { formatDuration } from '../../core/format/duration.ts';
 import type { MatchReport } from '../../core/eval-set/match.ts';
 import { withProgressBar, type ProgressFormat } from '../../core/generation/progress.ts';
 import type { FailedRow } from './errors.ts';
@@ -35,14 +36,7 @@ export function newJudgeTally(total: number): JudgeTally {
   };
 }
 
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  return m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
+export { formatDuration };
 
 function tokens(n: number): string {
   return n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
