@@ -4,6 +4,7 @@
  * given outputs), and the judge on any OpenAI-compatible API. Stops before spending anything when the judge key or
  * the engine is missing.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -84,6 +85,9 @@ async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
   const sources = [f.generatorBaseUrl, f.engine, f.modelOutputs].filter(Boolean).length;
   if (sources !== 1) throw new UsageError('give exactly one of --generator-base-url URL (a running engine), --engine vllm (start one) or --model-outputs FILE');
   if (!env.OPENAI_API_KEY) throw new UsageError('OPENAI_API_KEY is not set: export the judge API key (a local OpenAI-compatible judge given by --judge-base-url accepts any value); nothing was started');
+  if (f.engine === 'vllm' && spawnSync('sh', ['-c', 'command -v vllm'], { env }).status !== 0) {
+    throw new UsageError('--engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --generator-base-url URL of a running engine; nothing was started');
+  }
   if (f.generatorBaseUrl) {
     const url = `${f.generatorBaseUrl.replace(/\/$/, '')}/models`;
     try {

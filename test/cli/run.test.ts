@@ -79,6 +79,12 @@ describe.skipIf(missing.length > 0)('aep run', () => {
     expect(r.stderr.trim()).toMatch(/^aep run: the engine at http:\/\/127\.0\.0\.1:9\/v1 does not answer .*--engine vllm or --model-outputs FILE; nothing was started$/);
   });
 
+  it('stops before spending anything when --engine vllm has no vllm to start', async () => {
+    const r = await runAep(['run', '--model', MODEL, '--engine', 'vllm', '--out', await tmp(), ...assetFlags()], { env: { OPENAI_API_KEY: 'sk-test', PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^aep run: --engine vllm needs the vllm command on PATH .*nothing was started$/);
+  });
+
   it('wants exactly one source of outputs', async () => {
     const r = await runAep(['run', '--model', MODEL, '--generator-base-url', engine.baseUrl, '--engine', 'vllm'], { env: { OPENAI_API_KEY: 'sk-test' } });
     expect(r.code).toBe(1);
