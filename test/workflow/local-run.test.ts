@@ -108,6 +108,31 @@ describe.skipIf(!!skip)('the workflow run locally', () => {
     expect(manifest.failure).toMatchObject({ stage: 'prepare', error: 'BudgetExceededError' });
   });
 
+  it('judges through the OpenAI Batch API branch: submit, wait loop, collect, failed lines in real time', async () => {
+    const bucket = await newBucket(s3);
+    let lines = 0;
+    judge.options.batch = { retrievesPerStep: 1, lineFault: () => (++lines % 10 === 0 ? { type: 'status', status: 500 } : undefined) };
+    const cfg = config({ maxInstances: 40, name: 'batch-model', judge: { baseUrl: judge.baseUrl, mode: 'batch-api', concurrency: 8 } });
+    const runId = runIdFor(RunConfigSchema.parse(cfg));
+    judge.answered.clear();
+    const realTimeBefore = judge.chatRequests.length;
+    const { result, states } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl });
+    judge.options.batch = undefined;
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    const visited = new Set(states.filter((e) => e.type === 'entered').map((e) => e.state));
+    expect([...visited]).toEqual(expect.arrayContaining(['Submit Judge Batch', 'Wait For Judge Batch', 'Check Judge Batch', 'Judge Batch Done?']));
+    expect(visited.has('Judge Chunks')).toBe(false);
+    expect(states.filter((e) => e.type === 'entered' && e.state === 'Check Judge Batch').length).toBeGreaterThan(1);
+    expect(judge.batches.batches.size).toBe(1);
+    const failedLines = Math.floor(lines / 10);
+    expect(failedLines).toBeGreaterThan(0);
+    expect(judge.chatRequests.length - realTimeBefore).toBe(failedLines); // only the failed lines, in real time
+    expect(maxPaidPerPrompt()).toBe(1);
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
+    expect(manifest.stages.judge!.details).toMatchObject({ rows: 40, paid: 40, failed: 0 });
+    expect(await listKeys(s3, bucket, `runs/${runId}/judge/`)).toEqual([`runs/${runId}/judge/batch.json`, `runs/${runId}/judge/chunk-0000.json`]);
+  });
+
   it('resumes a failed run without repeating paid calls', async () => {
     const bucket = await newBucket(s3);
     const cfg = config({ maxInstances: 50, name: 'resume-model' });
