@@ -183,7 +183,8 @@ export async function withVllm<T>(o: VllmServeOptions, fn: (engine: VllmProcess,
   const proc = await startVllm(o);
   const controller = new AbortController();
   const onAbort = () => controller.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   void proc.exited.then(() => controller.abort());
   try {
     return await fn(proc, controller.signal);

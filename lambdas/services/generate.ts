@@ -124,7 +124,8 @@ export async function generateModelOutputs(o: GenerateOptions): Promise<Generate
   const inner = new AbortController();
   setMaxListeners(0, inner.signal); // one listener per request in flight
   const onAbort = () => inner.abort();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener('abort', onAbort, { once: true });
   let failure: unknown;
   const fail = (err: unknown) => {
     failure ??= err;
