@@ -20,16 +20,20 @@ import type { PromptModeRequest } from '../../lambdas/core/generation/prompt-mod
 import { DEFAULT_CONCURRENCY, generateModelOutputs, type GenerateOptions } from '../../lambdas/services/generate.ts';
 import { action, assetResolver, nonNegativeNumber, positiveInt } from './common.ts';
 
-interface GenerateFlags {
-  model: string;
-  generatorBaseUrl?: string;
-  engine?: 'vllm';
+/** The flags of {@link addGenerationOptions}. */
+export interface GenerationFlags {
   promptTemplate?: string;
   maxNewTokens?: number;
   temperature?: number;
   topP?: number;
   seed?: number;
   concurrency?: number;
+}
+
+interface GenerateFlags extends GenerationFlags {
+  model: string;
+  generatorBaseUrl?: string;
+  engine?: 'vllm';
   evalSet?: string;
   maxInstances?: number;
   name?: string;

@@ -18,10 +18,10 @@ import { runGenerator } from '../../containers/generator/run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
 import { runLocal } from '../../infra/local/run-local.ts';
 import { action, nonNegativeNumber, positiveInt, version } from './common.ts';
-import { addGenerationOptions } from './generate.ts';
+import { addGenerationOptions, type GenerationFlags } from './generate.ts';
 import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
 
-export interface RunFlags {
+export interface RunFlags extends GenerationFlags {
   model: string;
   generatorBaseUrl?: string;
   engine?: 'vllm';
@@ -30,12 +30,6 @@ export interface RunFlags {
   revision?: string;
   name?: string;
   maxInstances?: number;
-  promptTemplate?: string;
-  maxNewTokens?: number;
-  temperature?: number;
-  topP?: number;
-  seed?: number;
-  concurrency?: number;
   judge?: string;
   judgeModel?: string;
   judgeBaseUrl?: string;

@@ -6,16 +6,9 @@ import { parseManifest, type RunManifest } from '../../core/run/manifest.ts';
 import { RUN_FILES, RUNS_PREFIX } from '../../core/run/layout.ts';
 import type { HistoryRunInput } from '../../core/report/history-model.ts';
 import type { BlobStore } from '../../ports.ts';
+import type { MetricsDocument } from '../aggregate.ts';
 
-interface MetricsFields {
-  name?: string;
-  length_controlled_winrate: number;
-  lc_standard_error: number;
-  win_rate: number;
-  standard_error: number;
-  n_total: number;
-  avg_length: number;
-}
+type MetricsFields = Pick<MetricsDocument, 'name' | 'length_controlled_winrate' | 'lc_standard_error' | 'win_rate' | 'standard_error' | 'n_total' | 'avg_length'>;
 
 /** Judge and decoding: what changes the numbers besides the checkpoint. */
 export function settingsText(m: RunManifest): string {
