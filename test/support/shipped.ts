@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUNDLE_FILE } from '../../infra/bundling.ts';
+import type { LocalLambdaSource } from '../../infra/local/run-local.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STACK_NAME = 'AlpacaEvalPipeline';
@@ -150,4 +151,43 @@ export function stateMachineErrorNames(assembly: ShippedAssembly): string[] {
     }
   }
   return [...names].sort();
+}
+
+/**
+ * The local runner's Lambda tasks bound to the shipped bundles: a Task's function ARN names the function's logical
+ * id (see `infra/local/definition.ts`), which names its bundle. Each bundle is loaded once per call of this function
+ * (one warm "container" per function for the run).
+ */
+export function bundledLambdas(assembly: ShippedAssembly): LocalLambdaSource {
+  const byLogicalId = new Map(Object.entries(assembly.logicalIds).map(([id, logical]) => [logical, id]));
+  const loaded = new Map<string, Promise<(event: unknown, context?: unknown) => Promise<unknown>>>();
+  return (functionArn) => {
+    const logicalId = functionArn.split(':').at(-1)!;
+    const id = byLogicalId.get(logicalId);
+    if (!id) throw new Error(`no shipped bundle for ${functionArn}`);
+    return async (event) => {
+      let handler = loaded.get(id);
+      if (!handler) loaded.set(id, handler = importBundledHandler(assembly, id));
+      return (await handler)(event, { awsRequestId: 'local', functionName: id });
+    };
+  };
+}
+
+/**
+ * Points the bundles (which read `process.env`, as in Lambda) at loopback servers: every AWS SDK client at
+ * `endpoint`, the results bucket, and whatever else the function's environment needs. Returns a restore function.
+ */
+export function setLambdaEnvironment(endpoint: string, env: Record<string, string>): () => void {
+  const values: Record<string, string> = {
+    AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'SILENT', AEP_OFFLINE: '1', ...env,
+  };
+  const before = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
 }
