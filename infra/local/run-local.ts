@@ -88,7 +88,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(options.input as Json, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
-    context: { Execution: { Name: options.input.runId ?? 'local' } } as never,
+    context: { Execution: { Name: options.input.runId ?? 'local', Id: `local:${options.input.runId ?? 'local'}` } } as never,
   });
   const watching = watch(execution.eventLogs, options.onState);
   try {

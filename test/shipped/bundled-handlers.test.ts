@@ -126,5 +126,6 @@ describe.skipIf(!!skip)('the shipped Lambda bundles', () => {
     expect(manifest.status).toBe('succeeded');
     expect(manifest.results!.n_total).toBe(20);
     expect(manifest.versions.pipeline).toBe('test');
+    expect(manifest.execution).toMatch(/^local:/); // Prepare records the execution running the attempt
   });
 });
