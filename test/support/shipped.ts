@@ -80,6 +80,15 @@ async function synthesise(outdir: string): Promise<Omit<ShippedAssembly, 'outdir
   return { templateFile, bundles, logicalIds };
 }
 
+/** Assemblies of older sources (not touched for a day) go: each is a few tens of MB. */
+function removeStale(root: string, keep: string): void {
+  for (const name of readdirSync(root)) {
+    const p = join(root, name);
+    if (p === keep || name.endsWith('.lock')) continue;
+    if (Date.now() - statSync(p).mtimeMs > 86_400_000) rmSync(p, { recursive: true, force: true });
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let memo: Promise<ShippedAssembly> | undefined;
@@ -113,6 +122,7 @@ async function load(): Promise<ShippedAssembly> {
       writeFileSync(join(building, 'shipped.json'), JSON.stringify(result));
       rmSync(dir, { recursive: true, force: true });
       renameSync(building, dir);
+      removeStale(root, dir);
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }

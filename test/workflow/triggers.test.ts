@@ -22,7 +22,7 @@ const settings: TriggerSettings = {
 
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Eval';
 
-/** A state machine stand-in with Step Functions' naming rule (a name can be used once) and execution statuses. */
+/** A state machine stand-in with Step Functions' naming rules (a name is used once; StartExecution is idempotent) and statuses. */
 function starter() {
   const started: { name: string; input: { runId: string; config: RunConfigInput } }[] = [];
   const statuses = new Map<string, ExecutionStatus>();
@@ -33,7 +33,9 @@ function starter() {
     executionArn,
     status: async (arn: string) => statuses.get(arn),
     start: async (name: string, input: { runId: string; config: RunConfigInput }) => {
-      if (started.some((s) => s.name === name)) return false;
+      const same = started.find((s) => s.name === name);
+      // Step Functions: the same name and input while RUNNING answers as if started (idempotent); otherwise it refuses
+      if (same) return statuses.get(executionArn(name)) === 'RUNNING' && JSON.stringify(same.input) === JSON.stringify(input);
       started.push({ name, input });
       statuses.set(executionArn(name), 'RUNNING');
       return true;

@@ -117,6 +117,10 @@ export async function startIfNew(deps: TriggerDeps, config: RunConfig): Promise<
     deps.log.warn('taking over a run whose execution has ended', { runId, ...seen });
   }
   const executionName = executionNameFor(runId, manifest ? manifest.attempts + 1 : 1);
+  // StartExecution is idempotent for a RUNNING execution of the same name and input (it answers as if it started
+  // it): ask first, so a duplicate event is reported as what it is.
+  const existing = await deps.starter.status(deps.starter.executionArn(executionName));
+  if (existing) return { action: 'skipped', runId, reason: `execution ${executionName} already exists (${existing})` };
   const started = await deps.starter.start(executionName, { runId, config });
   if (!started) return { action: 'skipped', runId, reason: `execution ${executionName} already exists` };
   deps.log.info('run started', { runId, executionName, resumed: !!manifest });
