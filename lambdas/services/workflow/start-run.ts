@@ -84,14 +84,14 @@ export function executionNameFor(runId: string, attempt: number): string {
 }
 
 /**
- * Whether the execution behind a `running` manifest is still going: the one the manifest records (Prepare writes
- * it), else the one the trigger would have named. Undefined means it ended (or can no longer be found) and the run
- * may be taken over.
+ * Whether the execution behind a `running` manifest is still going (`live`): the one the manifest records (Prepare
+ * writes it), else the one the trigger would have named. Not live means it ended, or can no longer be found, and the
+ * run may be taken over. A failed execution being redriven (`PENDING_REDRIVE`) counts as live.
  */
 async function liveExecution(deps: TriggerDeps, manifest: RunManifest, now: Date): Promise<{ live: boolean; execution: string; status: ExecutionStatus | 'not found' }> {
   const execution = manifest.execution ?? deps.starter.executionArn(executionNameFor(manifest.runId, manifest.attempts));
   const status = await deps.starter.status(execution);
-  if (status === 'RUNNING') return { live: true, execution, status };
+  if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return { live: true, execution, status };
   if (status !== undefined) return { live: false, execution, status };
   // Not found. A recorded execution that no longer exists ended long ago (histories are kept 90 days after the
   // end). An unrecorded one may have been started by hand under another name: trust the manifest until the state
