@@ -75,6 +75,7 @@ async function judgeFirstChunk(name: string): Promise<unknown> {
   return judgeChunk({ runPrefix: run.runPrefix, chunk: run.chunks[0] }).then(() => undefined, (err: unknown) => err);
 }
 
+/** Error names the bundles threw in the tests above (tests of a file run in order). */
 const thrown = new Set<string>();
 
 describe.skipIf(!!skip)('the shipped Lambda bundles', () => {
