@@ -23,7 +23,9 @@ export interface ResolvedModel {
 }
 
 /** Thrown when the checkpoint cannot be used (empty prefix, no config.json). */
-export class ModelSourceError extends AepError {}
+export class ModelSourceError extends AepError {
+  override readonly name: string = 'ModelSourceError';
+}
 
 async function sizeOf(path: string): Promise<number | undefined> {
   try {

@@ -1,5 +1,6 @@
 /**
- * The paved road for the pipeline's Lambda functions: Node 24 on arm64, ESM bundle built locally by esbuild,
+ * The paved road for the pipeline's Lambda functions: Node 24 on arm64, ESM bundle built locally by esbuild
+ * (options in `infra/bundling.ts`, shared with the tests of the shipped bundles),
  * structured JSON logs (Powertools) to a log group with retention, X-Ray tracing. `bindBucket` and `bindSecret`
  * set the environment variable and the grant together, so neither can be forgotten.
  */
@@ -10,10 +11,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { HANDLERS_DIR, lambdaBundling } from '../bundling.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const HANDLERS_DIR = join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
 const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface EvalFunctionProps {
@@ -45,23 +46,7 @@ export class EvalFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { POWERTOOLS_SERVICE_NAME: 'alpaca-eval-pipeline', NODE_OPTIONS: '--enable-source-maps', AEP_VERSION: VERSION, ...props.environment },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        sourceMap: true,
-        minify: true,
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies inside an ESM bundle need `require`.
-        banner: "import { createRequire as __aepCreateRequire } from 'node:module'; const require = __aepCreateRequire(import.meta.url);",
-        externalModules: [],
-        ...(props.extraFiles?.length ? {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (inputDir: string, outputDir: string) => props.extraFiles!.map((f) => `cp "${join(inputDir, f)}" "${outputDir}/"`),
-          },
-        } : {}),
-      },
+      bundling: lambdaBundling(props.extraFiles),
     });
   }
 

@@ -11,7 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
-import type { StageName } from '../../lambdas/core/run/manifest.ts';
+import { RUN_TIMEOUT_HOURS, type StageName } from '../../lambdas/core/run/manifest.ts';
 
 /** State names: they are what people read in the console, and what the local runner binds handlers to. */
 export const STATES = {
@@ -79,7 +79,9 @@ export class EvalWorkflow extends Construct {
 
     // The run id comes from the input (or is derived from the config), not from the execution name, so a run
     // started from the console under any name still lands in (and resumes) its one run folder.
-    const prepare = onFailure(invoke(STATES.prepare, f.prepare, { 'input.$': '$' }, '$.run'), 'prepare');
+    // Prepare records the execution in the manifest, so the trigger can ask Step Functions whether a run that the
+    // manifest calls `running` still is.
+    const prepare = onFailure(invoke(STATES.prepare, f.prepare, { 'input.$': '$', 'execution.$': '$$.Execution.Id' }, '$.run'), 'prepare');
 
     const generate = onFailure(new tasks.BatchSubmitJob(this, STATES.generate, {
       stateName: STATES.generate,
@@ -129,7 +131,7 @@ export class EvalWorkflow extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(prepare.next(outputsGiven)),
-      timeout: Duration.hours(30),
+      timeout: Duration.hours(RUN_TIMEOUT_HOURS),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });

@@ -3,6 +3,9 @@
  * with every Task bound to the same step code the Lambdas run and the Batch task bound to a local generation
  * function that receives exactly the environment the container would. Storage is whatever the deps' store is
  * (a directory, or any S3 endpoint).
+ *
+ * The Lambda tasks run the sources by default; `lambdas` may bind them to other code instead, by the function each
+ * Task invokes (tests bind the bundles the stack ships, `test/support/shipped.ts`).
  */
 import './polyfills.ts';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
@@ -23,12 +26,21 @@ export interface GenerationJob {
   environment: Record<string, string>;
 }
 
+/** A Lambda handler as the runtime calls it: the Task's payload in, its result out, a throw for a failure. */
+export type LocalLambda = (event: unknown) => Promise<unknown>;
+
+/** Code for a Lambda Task: given the function ARN of its `Resource` and the state name. */
+export type LocalLambdaSource = (functionArn: string, stateName: string) => LocalLambda;
+
 export interface LocalRunOptions {
   input: { config: RunConfigInput; runId?: string };
-  deps: JudgeDeps;
+  /** What the step sources run with (required unless `lambdas` is given). */
+  deps?: JudgeDeps;
   /** Runs generation for the job (the local stand-in for the GPU container); throws on failure. */
   generate(job: GenerationJob): Promise<void>;
   definition?: LocalDefinition;
+  /** Where the Lambda tasks' code comes from: the step sources bound to `deps` (default), or this. */
+  lambdas?: LocalLambdaSource;
   /** Milliseconds for every Wait state (default: as defined) and every retry interval (default: as defined). */
   waitMs?: number;
   retryIntervalMs?: number;
@@ -50,15 +62,12 @@ function jobOf(params: Record<string, unknown>): GenerationJob {
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
   const { definition } = options.definition ?? synthLocalDefinition();
-  const deps = options.deps;
+  const lambdas = options.lambdas;
+  if (!lambdas && !options.deps) throw new Error('runLocal needs deps to run the step sources, or lambdas');
+  const deps = options.deps!;
   const as = <E>(fn: (event: E) => Promise<unknown>) => async (input: Json) => (await fn(input as E)) as Json;
-  const handlers = {
+  const sources: Record<string, (input: Json) => Promise<Json>> = {
     [STATES.prepare]: as((e: PrepareEvent) => prepareRun(deps, e)),
-    [STATES.generate]: async (input: Json) => {
-      const job = jobOf(input as Record<string, unknown>);
-      await options.generate(job);
-      return { JobId: `local-${job.jobName}`, Status: 'SUCCEEDED' } as Json;
-    },
     [STATES.judgeChunk]: as((e: JudgeChunkEvent) => judgeChunkStep(deps, e)),
     [STATES.submitBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e)),
     [STATES.checkBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e)),
@@ -66,12 +75,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     [STATES.report]: as((e: ReportEvent) => renderReportStep(deps, e)),
     [STATES.recordFailure]: as((e: RecordFailureEvent) => recordFailure(deps, e)),
   };
+  const handlers: Record<string, (input: Json) => Promise<Json>> = {
+    ...(lambdas ? Object.fromEntries(lambdaTasks(definition).map(([state, arn]) => [state, as(lambdas(arn, state))])) : sources),
+    [STATES.generate]: async (input: Json) => {
+      const job = jobOf(input as Record<string, unknown>);
+      await options.generate(job);
+      return { JobId: `local-${job.jobName}`, Status: 'SUCCEEDED' } as Json;
+    },
+  };
   const waits: Record<string, number> = options.waitMs === undefined ? {} : { [STATES.waitBatch]: options.waitMs };
   const retries = options.retryIntervalMs === undefined ? {} : Object.fromEntries([STATES.prepare, STATES.judgeChunk, STATES.aggregate, STATES.report, STATES.recordFailure, STATES.submitBatch, STATES.checkBatch].map((s) => [s, options.retryIntervalMs!]));
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(options.input as Json, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
-    context: { Execution: { Name: options.input.runId ?? 'local' } } as never,
+    context: { Execution: { Name: options.input.runId ?? 'local', Id: `local:${options.input.runId ?? 'local'}` } } as never,
   });
   const watching = watch(execution.eventLogs, options.onState);
   try {
@@ -87,6 +104,21 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     }
     throw err;
   }
+}
+
+/** Every Task state that invokes a Lambda function (Map item processors included): [state name, function ARN]. */
+export function lambdaTasks(definition: Record<string, unknown>): [string, string][] {
+  const found: [string, string][] = [];
+  const visit = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.startsWith('arn:aws:lambda:')) found.push([name, state.Resource]);
+      const inner = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, Record<string, unknown>> } | undefined;
+      if (inner?.States) visit(inner.States);
+      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) visit(branch.States);
+    }
+  };
+  visit(definition.States as Record<string, Record<string, unknown>>);
+  return found;
 }
 
 async function watch(logs: AsyncGenerator<unknown>, onState: LocalRunOptions['onState']): Promise<void> {

@@ -12,6 +12,7 @@ import type { BlobStore } from '../ports.ts';
 
 /** Thrown when a blob store operation fails (permissions, missing bucket, network). */
 export class BlobStoreError extends AepError {
+  override readonly name: string = 'BlobStoreError';
   readonly url: string;
   readonly operation: 'get' | 'put' | 'list';
   constructor(operation: 'get' | 'put' | 'list', url: string, problem: string, options?: ErrorOptions) {

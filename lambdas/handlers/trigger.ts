@@ -1,10 +1,11 @@
 /**
  * Lambda "Start Run": EventBridge (a checkpoint's READY marker) or the Scheduler (watch the model source) →
- * StartExecution under a name derived from model + revision + config, at most once per revision.
+ * StartExecution under a name derived from model + revision + config, at most once per revision; DescribeExecution
+ * to tell a run in progress from one whose execution ended without recording it (then the run is taken over).
  */
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseStackConfig } from '../../infra/config.ts';
-import { handleTrigger, type CheckpointEvent, type TriggerDeps, type TriggerSettings } from '../services/workflow/start-run.ts';
+import { handleTrigger, type CheckpointEvent, type ExecutionStatus, type TriggerDeps, type TriggerSettings } from '../services/workflow/start-run.ts';
 import { cloudDeps, logger, secretValue } from './runtime.ts';
 
 const sfn = new SFNClient({});
@@ -41,6 +42,15 @@ export async function handler(event: CheckpointEvent | { source: 'schedule' }) {
           return true;
         } catch (err) {
           if (err instanceof ExecutionAlreadyExists) return false;
+          throw err;
+        }
+      },
+      executionArn: (name) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      async status(executionArn) {
+        try {
+          return (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status as ExecutionStatus | undefined;
+        } catch (err) {
+          if (err instanceof ExecutionDoesNotExist) return undefined;
           throw err;
         }
       },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
 import type { RunConfigInput } from '../../lambdas/core/run/run-config.ts';
-import { configForCheckpoint, handleTrigger, type CheckpointEvent, type TriggerDeps, type TriggerSettings } from '../../lambdas/services/workflow/start-run.ts';
+import type { RunManifest } from '../../lambdas/core/run/manifest.ts';
+import { configForCheckpoint, handleTrigger, type CheckpointEvent, type ExecutionStatus, type TriggerDeps, type TriggerSettings } from '../../lambdas/services/workflow/start-run.ts';
 import { motoAvailability, startMoto, type MotoServer } from '../support/moto.ts';
 import { newBucket } from './harness.ts';
 
@@ -19,14 +20,24 @@ const settings: TriggerSettings = {
   base: { judge: { preset: 'weighted_alpaca_eval_gpt4_turbo' } },
 };
 
-/** A state machine stand-in with Step Functions' naming rule: an execution name can be used once. */
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Eval';
+
+/** A state machine stand-in with Step Functions' naming rules (a name is used once; StartExecution is idempotent) and statuses. */
 function starter() {
   const started: { name: string; input: { runId: string; config: RunConfigInput } }[] = [];
+  const statuses = new Map<string, ExecutionStatus>();
+  const executionArn = (name: string) => `${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
   return {
     started,
+    statuses,
+    executionArn,
+    status: async (arn: string) => statuses.get(arn),
     start: async (name: string, input: { runId: string; config: RunConfigInput }) => {
-      if (started.some((s) => s.name === name)) return false;
+      const same = started.find((s) => s.name === name);
+      // Step Functions: the same name and input while RUNNING answers as if started (idempotent); otherwise it refuses
+      if (same) return statuses.get(executionArn(name)) === 'RUNNING' && JSON.stringify(same.input) === JSON.stringify(input);
       started.push({ name, input });
+      statuses.set(executionArn(name), 'RUNNING');
       return true;
     },
   };
@@ -65,6 +76,67 @@ describe.skipIf(!moto.available)('run triggers', () => {
     await store.put(`runs/${runId}/manifest.json`, JSON.stringify({ version: 1, runId, status: 'failed', attempts: 1 }));
     expect(await handleTrigger(d, settings, event)).toMatchObject({ action: 'resumed', executionName: `${runId}-a2` });
     expect(sfn.started.map((s) => s.input.runId)).toEqual([runId, runId]);
+  });
+
+  describe('a manifest that says running', () => {
+    /** A run started by the trigger, its manifest as Prepare leaves it (with or without the execution recorded). */
+    async function running(step: string, options: { recorded?: boolean; updatedAt?: string } = {}) {
+      const env = await deps();
+      const event = marker(env.bucket, `checkpoints/hh-sft/${step}/READY`);
+      const first = await handleTrigger(env.d, settings, event);
+      const execution = env.sfn.executionArn(first.runId);
+      const manifest = {
+        version: 1, runId: first.runId, status: 'running', attempts: 1, updatedAt: options.updatedAt ?? new Date().toISOString(),
+        stages: { judge: { status: 'running' } }, ...(options.recorded === false ? {} : { execution }),
+      };
+      await env.store.put(`runs/${first.runId}/manifest.json`, JSON.stringify(manifest));
+      return { ...env, event, runId: first.runId, execution };
+    }
+    const manifestOf = async (store: TriggerDeps['store'], runId: string) => JSON.parse((await store.get(`runs/${runId}/manifest.json`))!.toString()) as RunManifest;
+
+    it('is left alone while its execution runs', async () => {
+      const { d, sfn, event, execution } = await running('step-10');
+      expect(await handleTrigger(d, settings, event)).toMatchObject({ action: 'skipped', reason: `a run is in progress (execution ${execution}: RUNNING)` });
+      expect(sfn.started).toHaveLength(1);
+    });
+
+    it('is taken over when its execution was aborted: marked failed with the reason, then the next attempt starts', async () => {
+      const { d, sfn, store, event, runId, execution } = await running('step-20');
+      sfn.statuses.set(execution, 'ABORTED');
+      const outcome = await handleTrigger(d, settings, event);
+      expect(outcome).toEqual({ action: 'taken-over', runId, executionName: `${runId}-a2`, previous: { execution, status: 'ABORTED' } });
+      const manifest = await manifestOf(store, runId);
+      expect(manifest.status).toBe('failed');
+      expect(manifest.failure).toMatchObject({ error: 'ExecutionEnded', stage: 'judge' });
+      expect(manifest.failure!.cause).toContain(`execution ${execution} ended ABORTED`);
+      expect(sfn.started.map((s) => s.name)).toEqual([runId, `${runId}-a2`]);
+      // the new attempt is now the running one: a second event starts nothing
+      expect(await handleTrigger(d, settings, event)).toMatchObject({ action: 'skipped' });
+      expect(sfn.started).toHaveLength(2);
+    });
+
+    it('is taken over when its execution timed out or failed before recording it', async () => {
+      for (const [step, status] of [['step-30', 'TIMED_OUT'], ['step-31', 'FAILED']] as const) {
+        const { d, sfn, event, execution } = await running(step);
+        sfn.statuses.set(execution, status);
+        expect(await handleTrigger(d, settings, event)).toMatchObject({ action: 'taken-over', previous: { status } });
+      }
+    });
+
+    it('is taken over when the execution it records no longer exists', async () => {
+      const { d, sfn, event, execution } = await running('step-40');
+      sfn.statuses.delete(execution);
+      expect(await handleTrigger(d, settings, event)).toMatchObject({ action: 'taken-over', previous: { execution, status: 'not found' } });
+    });
+
+    it('without a recorded execution, is trusted until the state machine timeout has passed', async () => {
+      const recent = await running('step-50', { recorded: false });
+      recent.sfn.statuses.clear(); // started by hand under another name: nothing found under the trigger's name
+      expect(await handleTrigger(recent.d, settings, recent.event)).toMatchObject({ action: 'skipped' });
+      const old = await running('step-51', { recorded: false, updatedAt: new Date(Date.now() - 31 * 3_600_000).toISOString() });
+      old.sfn.statuses.clear();
+      expect(await handleTrigger(old.d, settings, old.event)).toMatchObject({ action: 'taken-over', previous: { status: 'not found' } });
+    });
   });
 
   it('on schedule, evaluates the newest checkpoint in natural order', async () => {

@@ -26,6 +26,7 @@ export interface EngineFailure {
 
 /** Thrown by an engine adapter when a completion cannot be obtained. */
 export class EngineError extends AepError {
+  override readonly name: string = 'EngineError';
   readonly kind: EngineFailureKind;
   readonly status: number | undefined;
   readonly attempts: number;
@@ -39,6 +40,7 @@ export class EngineError extends AepError {
 
 /** The engine cannot apply a chat template for this model; the `auto` prompt mode falls back on it. */
 export class ChatTemplateMissingError extends EngineError {
+  override readonly name: string = 'ChatTemplateMissingError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, { kind: 'no-chat-template', status: 400, attempts: 1 }, options);
   }
@@ -54,6 +56,7 @@ export interface EngineProcessFailure {
 
 /** Thrown when a spawned engine (vllm serve) cannot be started, never becomes healthy, or dies while in use. */
 export class EngineProcessError extends AepError {
+  override readonly name: string = 'EngineProcessError';
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly outputTail: string;
@@ -68,6 +71,7 @@ export class EngineProcessError extends AepError {
 
 /** Thrown when finished rows in a checkpoint were made with other settings or for other instructions. */
 export class CheckpointMismatchError extends AepError {
+  override readonly name: string = 'CheckpointMismatchError';
   readonly checkpoint: string;
   constructor(checkpoint: string, problem: string, options?: ErrorOptions) {
     super(`${checkpoint}: ${problem}`, options);
@@ -84,6 +88,7 @@ export interface GenerationProgress {
 
 /** Thrown when a generation run stops before every row is done; finished rows stay in the checkpoint. */
 export class GenerationError extends AepError {
+  override readonly name: string = 'GenerationError';
   readonly completedRows: number;
   readonly totalRows: number;
   readonly checkpoint: string;

@@ -16,6 +16,7 @@ export interface JudgeInputContext {
  * missing or repeated placeholder, a prompt that is not ChatML, or a role line the official converter rejects.
  */
 export class JudgeInputError extends AepError {
+  override readonly name: string = 'JudgeInputError';
   readonly context: JudgeInputContext;
   constructor(problem: string, context: JudgeInputContext = {}, options?: ErrorOptions) {
     const where = context.row !== undefined ? `row ${context.row}: ` : '';

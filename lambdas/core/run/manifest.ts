@@ -4,6 +4,9 @@
  */
 import type { RunConfig } from './run-config.ts';
 
+/** The state machine's timeout: no execution runs longer (also what the trigger waits before distrusting a manifest). */
+export const RUN_TIMEOUT_HOURS = 30;
+
 export type StageName = 'prepare' | 'generate' | 'judge' | 'aggregate' | 'report';
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 
@@ -32,6 +35,8 @@ export interface RunManifest {
   updatedAt: string;
   /** How many times the run was started (a rerun of a failed run resumes it). */
   attempts: number;
+  /** The Step Functions execution (ARN) running the current attempt, when known; locally `local:<name>`. */
+  execution?: string;
   config: RunConfig;
   versions: { pipeline: string; node: string; alpacaEvalCommit: string };
   assets: Record<string, AssetRecord>;

@@ -6,10 +6,13 @@ import { AepError } from '../../core/errors.ts';
 import { DEFAULT_JUDGE_PRESET, JUDGE_PRESETS } from '../../core/judge/presets.ts';
 
 /** Base of every run-level judge failure. */
-export class JudgeRunError extends AepError {}
+export class JudgeRunError extends AepError {
+  override readonly name: string = 'JudgeRunError';
+}
 
 /** HTTP 401/403: the key is missing, wrong, or has no access. */
 export class JudgeAuthError extends JudgeRunError {
+  override readonly name: string = 'JudgeAuthError';
   readonly status: number;
   constructor(options: { status: number; baseUrl: string; detail: string }, errorOptions?: ErrorOptions) {
     super(`the judge API at ${options.baseUrl} rejected the credentials (HTTP ${options.status}: ${options.detail}); `
@@ -20,6 +23,7 @@ export class JudgeAuthError extends JudgeRunError {
 
 /** The judge model (or Azure deployment) does not exist at the base URL. */
 export class JudgeModelNotFoundError extends JudgeRunError {
+  override readonly name: string = 'JudgeModelNotFoundError';
   readonly model: string;
   constructor(options: { model: string; baseUrl: string; detail: string }, errorOptions?: ErrorOptions) {
     const presets = Object.values(JUDGE_PRESETS).map((p) => `${p.name} (${p.model})`).join(', ');
@@ -33,6 +37,7 @@ export class JudgeModelNotFoundError extends JudgeRunError {
 
 /** HTTP 429 `insufficient_quota`: waiting will not help. */
 export class JudgeQuotaError extends JudgeRunError {
+  override readonly name: string = 'JudgeQuotaError';
   constructor(options: { baseUrl: string; detail: string }, errorOptions?: ErrorOptions) {
     super(`the judge API at ${options.baseUrl} reports no remaining quota (${options.detail}); `
       + 'rows judged so far are cached and a rerun continues from them', errorOptions);
@@ -41,6 +46,7 @@ export class JudgeQuotaError extends JudgeRunError {
 
 /** A batch the Batch API refused as a whole (invalid input file, unknown model, …). */
 export class JudgeBatchError extends JudgeRunError {
+  override readonly name: string = 'JudgeBatchError';
   readonly batchId: string;
   constructor(options: { batchId: string; status: string; errors: string[] }, errorOptions?: ErrorOptions) {
     const detail = options.errors.length > 0 ? options.errors.join('; ') : 'no error details';
@@ -59,6 +65,7 @@ export interface FailedRow {
 
 /** Thrown by the CLI after writing annotations.json when some rows have no result. */
 export class JudgeRowsFailedError extends JudgeRunError {
+  override readonly name: string = 'JudgeRowsFailedError';
   readonly rows: FailedRow[];
   constructor(rows: FailedRow[], options: { annotationsPath: string }) {
     const shown = rows.slice(0, 20).map((r) => r.index + 1).join(', ');

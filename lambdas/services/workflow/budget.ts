@@ -12,7 +12,9 @@ import type { RunConfig } from '../../core/run/run-config.ts';
 import type { JudgePreset } from '../../core/judge/presets.ts';
 import { parseModelOutputs } from '../../core/eval-set/schema.ts';
 
-export class BudgetExceededError extends AepError {}
+export class BudgetExceededError extends AepError {
+  override readonly name: string = 'BudgetExceededError';
+}
 
 export interface CostBound {
   /** Dollars at list price (null when the judge's prices are unknown). */

@@ -18,6 +18,8 @@ import { RunFolder } from './run-store.ts';
 /** The execution input: a run config, and optionally the run id (default: derived from the config). */
 export interface PrepareEvent {
   input: { config: RunConfigInput; runId?: string };
+  /** The execution running this attempt (`$$.Execution.Id`), recorded in the manifest. */
+  execution?: string;
 }
 
 export interface PrepareResult {
@@ -51,6 +53,7 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
   let manifest: RunManifest = existing
     ? restartManifest(existing, now())
     : newManifest({ runId: runId, config, now: now(), versions: { ...deps.versions, alpacaEvalCommit: ALPACA_EVAL_COMMIT } });
+  if (event.execution) manifest = { ...manifest, execution: event.execution };
   manifest = startStage(manifest, 'prepare', now());
   await run.putJson(RUN_FILES.config, config);
 

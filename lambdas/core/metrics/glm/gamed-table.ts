@@ -22,6 +22,7 @@ export interface GamedRow {
 export const GAMED_COLUMNS = ['index', 'preference', 'std_delta_len', 'instruction_difficulty', 'not_gamed_baseline'] as const;
 
 export class CsvFormatError extends AepError {
+  override readonly name: string = 'CsvFormatError';
   constructor(
     readonly fileName: string,
     readonly row: number | null,

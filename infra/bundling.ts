@@ -1,0 +1,47 @@
+/**
+ * How every Lambda handler is bundled: one esbuild configuration, used by `EvalFunction` (so by `cdk synth` and
+ * `cdk deploy`) and, through a synthesis of the real stack, by the tests that run the shipped bundles
+ * (`test/support/shipped.ts`). Change it here and both follow.
+ *
+ * `keepNames` matters beyond stack traces: the state machine's Retry/Catch clauses match error names, and Lambda
+ * reports `errorType` from `error.name`. The error classes spell their names out (`lambdas/core/errors.ts`); keeping
+ * names also keeps any class or function name read at run time.
+ */
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { join } from 'node:path';
+
+/** Folder of the handler entry points: `lambdas/handlers/<handler>.ts`. */
+export const HANDLERS_DIR = join(import.meta.dirname, '..', 'lambdas', 'handlers');
+
+/** The esbuild options shared by every handler. */
+export const LAMBDA_BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node24',
+  sourceMap: true,
+  minify: true,
+  keepNames: true,
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies inside an ESM bundle need `require`.
+  banner: "import { createRequire as __aepCreateRequire } from 'node:module'; const require = __aepCreateRequire(import.meta.url);",
+  // Everything, the AWS SDK included, is bundled: the versions tested are the versions shipped.
+  externalModules: [] as string[],
+} as const satisfies nodejs.BundlingOptions;
+
+/** The bundle's file name inside its asset folder (ESM output). */
+export const BUNDLE_FILE = 'index.mjs';
+
+/** The bundling options of one handler: the shared ones, plus files copied next to the bundle. */
+export function lambdaBundling(extraFiles: string[] = []): nodejs.BundlingOptions {
+  return {
+    ...LAMBDA_BUNDLING,
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    externalModules: [...LAMBDA_BUNDLING.externalModules],
+    ...(extraFiles.length ? {
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir: string, outputDir: string) => extraFiles.map((f) => `cp "${join(inputDir, f)}" "${outputDir}/"`),
+      },
+    } : {}),
+  };
+}
