@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { atomicWrite, defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
-import { OpenAIJudgeClient } from '../../lambdas/adapters/openai-judge-client.ts';
+import { OPENAI_BASE_URL, OpenAIJudgeClient } from '../../lambdas/adapters/openai-judge-client.ts';
 import { BlobJudgeCache, judgeCacheDir } from '../../lambdas/adapters/judge-cache.ts';
 import { InputError, UsageError } from '../../lambdas/core/errors.ts';
 import { resolveJudge, type JudgePreset } from '../../lambdas/core/judge/presets.ts';
@@ -141,6 +141,7 @@ async function runJudge(opts: JudgeOptions): Promise<void> {
       : undefined,
     ...(counter ? { countTokens: (m) => counter.count(m) } : {}),
     onProgress: (t) => progress.update(t),
+    preflight: { baseUrl: opts.judgeBaseUrl ?? OPENAI_BASE_URL },
   });
   progress.end();
   await mkdir(opts.out, { recursive: true });

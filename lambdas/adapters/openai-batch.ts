@@ -32,15 +32,12 @@ export function buildBatchJsonl(options: {
   request: Readonly<JudgeRequestParameters>;
   requests: readonly BatchJudgeRequest[];
 }): string {
-  const { model, request: r } = options;
+  const { model, request } = options;
   return options.requests.map((q) => JSON.stringify({
     custom_id: q.customId,
     method: 'POST',
     url: '/v1/chat/completions',
-    body: {
-      model, messages: q.messages, max_tokens: r.max_tokens, temperature: r.temperature, top_p: r.top_p,
-      logprobs: r.logprobs, top_logprobs: r.top_logprobs,
-    },
+    body: { model, messages: q.messages, ...request },
   })).join('\n') + '\n';
 }
 

@@ -1,22 +1,22 @@
 /**
  * The judge client on any OpenAI-compatible chat-completions API (OpenAI, Azure OpenAI v1, vLLM) through the `openai`
  * SDK with its retries off (`maxRetries: 0`): the judge scheduler owns retries, timeouts and rate limits. One call is
- * one HTTP attempt, with exactly the official request (model, messages, `max_tokens` 1, `temperature` 1, `top_p` 1,
- * `logprobs`, `top_logprobs` 5). Row-level failures are values with a kind; run-level failures (401/403, unknown
+ * one HTTP attempt, with exactly the official request (model, messages, then the preset's parameters: `max_tokens` 1,
+ * `temperature` 1, `top_p` 1, `logprobs`, `top_logprobs` 5 for a logprob judge). The `model` the API answered with
+ * (the dated snapshot behind an alias) is kept with every answer. Row-level failures are values with a kind; run-level failures (401/403, unknown
  * model, no quota) are thrown as typed errors. The API key never appears in a message.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { parseRetryAfter } from '../core/generation/retry.ts';
-import type { JudgeRequestParameters } from '../core/judge/presets.ts';
+import { OPENAI_BASE_URL, type JudgeRequestParameters } from '../core/judge/presets.ts';
 import {
   JudgeAuthError, JudgeModelNotFoundError, JudgeQuotaError, type JudgeRunError,
 } from '../services/judge/errors.ts';
 import type {
-  JudgeAttemptOutcome, JudgeAttemptRequest, JudgeClient, RawCompletion, TokenUsage,
+  JudgeAttemptOutcome, JudgeAttemptRequest, JudgeClient, ModelAvailability, RawCompletion, TokenUsage,
 } from '../services/judge/types.ts';
 
-/** OpenAI's public API. */
-export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export { OPENAI_BASE_URL } from '../core/judge/presets.ts';
 
 export interface OpenAIJudgeClientOptions {
   model: string;
@@ -65,7 +65,8 @@ export function completionToOutcome(body: unknown, latencyMs: number): JudgeAtte
   const message = isRecord(choice.message) ? choice.message : {};
   const content = typeof message.content === 'string' && message.content !== '' ? message.content : ' ';
   const rawCompletion: RawCompletion = { ...choice, text: content, total_tokens: usage?.total_tokens ?? 0 };
-  return { ok: true, rawCompletion, usage, latencyMs };
+  const model = (body as Json).model;
+  return { ok: true, rawCompletion, usage, latencyMs, responseModel: typeof model === 'string' && model !== '' ? model : null };
 }
 
 /** What an HTTP error response says, independent of how it arrived (SDK exception or Batch API line). */
@@ -125,16 +126,12 @@ export class OpenAIJudgeClient implements JudgeClient {
 
   async complete({ messages, signal }: JudgeAttemptRequest): Promise<JudgeAttemptOutcome> {
     const started = performance.now();
-    const r = this.options.request;
     try {
       const body = await this.sdk.chat.completions.create({
         model: this.model,
         messages: messages as unknown as OpenAI.Chat.ChatCompletionMessageParam[],
-        max_tokens: r.max_tokens,
-        temperature: r.temperature,
-        top_p: r.top_p,
-        logprobs: r.logprobs,
-        top_logprobs: r.top_logprobs,
+        ...this.options.request,
+        stream: false,
       }, { signal, maxRetries: 0 });
       return completionToOutcome(body, performance.now() - started);
     } catch (err) {
@@ -142,6 +139,41 @@ export class OpenAIJudgeClient implements JudgeClient {
       if (outcome instanceof Error) throw outcome;
       return outcome;
     }
+  }
+
+  async describeModel(options: { signal?: AbortSignal } = {}): Promise<ModelAvailability> {
+    const request = { maxRetries: 2, timeout: 30_000, ...(options.signal ? { signal: options.signal } : {}) };
+    const notFound = (err: unknown) => err instanceof APIError && (err.status === 404 || err.status === 405);
+    try {
+      const model = await this.sdk.models.retrieve(this.model, request);
+      return { status: 'served', id: typeof model.id === 'string' ? model.id : this.model };
+    } catch (err) {
+      this.throwIfAuth(err);
+      if (!notFound(err)) return { status: 'unknown', detail: this.describeError(err) };
+    }
+    // no such model, or an endpoint without GET /models/{id} (vLLM, some proxies): ask the list
+    try {
+      const listed: string[] = [];
+      for await (const m of this.sdk.models.list(request)) listed.push(m.id);
+      if (listed.includes(this.model)) return { status: 'served', id: this.model };
+      return { status: 'missing', detail: `GET /models/${this.model} answered 404 and GET /models does not list it`, listed };
+    } catch (err) {
+      this.throwIfAuth(err);
+      if (notFound(err)) return { status: 'missing', detail: `GET /models/${this.model} answered 404`, listed: null };
+      return { status: 'unknown', detail: this.describeError(err) };
+    }
+  }
+
+  private throwIfAuth(err: unknown): void {
+    if (err instanceof APIError && (err.status === 401 || err.status === 403)) {
+      const inner = isRecord(err.error) && typeof err.error.message === 'string' ? err.error.message : err.message;
+      throw new JudgeAuthError({ status: err.status, baseUrl: this.context.baseUrl, detail: redact(inner, this.options.apiKey) });
+    }
+  }
+
+  private describeError(err: unknown): string {
+    if (err instanceof APIError && typeof err.status === 'number') return `HTTP ${err.status}`;
+    return redact(err instanceof Error ? err.message : String(err), this.options.apiKey);
   }
 
   private classify(err: unknown, signal: AbortSignal, latencyMs: number): JudgeAttemptOutcome | JudgeRunError {

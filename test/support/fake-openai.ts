@@ -34,8 +34,13 @@ export interface FakeOpenAIOptions {
   rpm?: number;
   /** When set, any other bearer token gets 401. */
   apiKey?: string;
-  /** When set, any other model gets 404 `model_not_found`. */
+  /**
+   * When set, any other model gets 404 `model_not_found`, and the models API answers (`GET /v1/models`, `GET
+   * /v1/models/{id}`); without it those routes do not exist (404 "no route"), as on servers without a models API.
+   */
   models?: string[];
+  /** The `model` a completion reports, from the requested one (default: the requested one), e.g. a dated snapshot. */
+  snapshot?: (requested: string) => string;
   /** Prompts longer than this (characters of all contents) get 400 `context_length_exceeded`. */
   maxPromptChars?: number;
   fault?: (req: FakeChatRequest) => ChatFault | undefined;
@@ -338,7 +343,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       res.once('finish', () => {
         if (!res.socket?.destroyed) paid(req.promptKey);
       });
-      sendJson(res, 200, completionBody(body, answerFor(o, req, mode), req.n));
+      const answer = completionBody(body, answerFor(o, req, mode), req.n);
+      if (o.snapshot) answer.model = o.snapshot(String(body.model));
+      sendJson(res, 200, answer);
     } finally {
       stats.inFlight--;
     }
@@ -347,6 +354,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const server = await startServer(async (rec, res) => {
     const path = rec.url.split('?')[0]!;
     if (rec.method === 'POST' && path === '/v1/chat/completions') return chat(rec, res);
+    const models = fake.options.models;
+    if (rec.method === 'GET' && models && path.startsWith('/v1/models')) {
+      if (fake.options.apiKey !== undefined && rec.headers.authorization !== `Bearer ${fake.options.apiKey}`) {
+        return apiError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
+      }
+      const card = (id: string) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' });
+      if (path === '/v1/models') return sendJson(res, 200, { object: 'list', data: models.map(card) });
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      if (models.includes(id)) return sendJson(res, 200, card(id));
+      return apiError(res, 404, `The model '${id}' does not exist`, 'model_not_found');
+    }
     if (await batchRoute({ rec, res, path, state: batches, fake: fake.options, paid })) return;
     apiError(res, 404, `no route ${rec.method} ${path}`);
   });

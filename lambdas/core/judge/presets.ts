@@ -8,13 +8,37 @@
  */
 import { UsageError } from '../errors.ts';
 
-/** Chat-completion parameters sent with every judge request (`completions_kwargs` of the official configs). */
-export interface JudgeRequestParameters {
-  max_tokens: number;
-  temperature: number;
-  top_p: number;
-  logprobs: boolean;
-  top_logprobs: number;
+/**
+ * Chat-completion parameters sent with every judge request (`completions_kwargs` of the official configs), spread
+ * into the request body after `model` and `messages` in this order. Logprob judges send one token with its top-5
+ * logprobs; verdict judges (reasoning models, which refuse `temperature`, `top_p`, `max_tokens` and `logprobs`) send
+ * a completion budget and a reasoning effort.
+ */
+export type JudgeRequestParameters =
+  | { max_tokens: number; temperature: number; top_p: number; logprobs: true; top_logprobs: number }
+  | { max_completion_tokens: number; reasoning_effort: 'minimal' | 'low' | 'medium' | 'high' };
+
+/** The most completion tokens one judge request can bill (TPM accounting, estimates). */
+export function maxCompletionTokens(request: Readonly<JudgeRequestParameters>): number {
+  return 'max_tokens' in request ? request.max_tokens : request.max_completion_tokens;
+}
+
+/**
+ * How a completion becomes a preference. `logprob`: the official `logprob_parser` (2 − P(numerator) over the top
+ * logprobs of the first token). `verdict`: the official `regex_parser` over the completion text — every pattern is
+ * searched, the earliest match counts and the search continues after it; exactly one match gives its key (1 = first
+ * shown output, 2 = second), anything else is NaN, as alpaca_eval does when it finds a number of annotations other
+ * than its batch size of 1.
+ */
+export type JudgeParser =
+  | { kind: 'logprob'; numeratorToken: string; denominatorTokens: readonly string[] }
+  | { kind: 'verdict'; outputsToMatch: Readonly<Record<'1' | '2', string>> };
+
+/** A published end of service for a judge model, with where it was published. */
+export interface JudgeShutdown {
+  /** ISO date (UTC) after which the provider stops serving the model. */
+  date: string;
+  source: string;
 }
 
 /** USD per 1M tokens. */
@@ -31,7 +55,9 @@ export interface JudgePreset {
   officialConfig: string | null;
   model: string;
   request: Readonly<JudgeRequestParameters>;
-  parser: Readonly<{ numeratorToken: string; denominatorTokens: readonly string[] }>;
+  parser: Readonly<JudgeParser>;
+  /** The provider's announced shutdown of `model`, when one is known (checked at run time, never trusted alone). */
+  shutdown: JudgeShutdown | null;
   /** Prices in USD per 1M tokens, or null when unknown (custom models). */
   prices: { realTime: TokenPrices; batch: TokenPrices } | null;
   /** True only for the judge of the public AlpacaEval 2.0 leaderboard. */
@@ -39,9 +65,18 @@ export interface JudgePreset {
 }
 
 const REQUEST: Readonly<JudgeRequestParameters> = Object.freeze({
-  max_tokens: 1, temperature: 1, top_p: 1, logprobs: true, top_logprobs: 5,
+  max_tokens: 1, temperature: 1, top_p: 1, logprobs: true as const, top_logprobs: 5,
 });
-const PARSER = Object.freeze({ numeratorToken: 'm', denominatorTokens: Object.freeze(['m', 'M']) });
+const PARSER: Readonly<JudgeParser> = Object.freeze({ kind: 'logprob', numeratorToken: 'm', denominatorTokens: Object.freeze(['m', 'M']) });
+/** `weighted_alpaca_eval_gpt5_nano`: `max_tokens: 1000`, `logprobs: false`, `reasoning_effort: low`, regex m → 1, M → 2. */
+const VERDICT_REQUEST: Readonly<JudgeRequestParameters> = Object.freeze({ max_completion_tokens: 1000, reasoning_effort: 'low' as const });
+const VERDICT_PARSER: Readonly<JudgeParser> = Object.freeze({ kind: 'verdict', outputsToMatch: Object.freeze({ 1: 'm', 2: 'M' }) });
+
+/** OpenAI's public API. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** OpenAI's public deprecations page, where model shutdown dates are announced. */
+export const OPENAI_DEPRECATIONS = 'https://platform.openai.com/docs/deprecations';
 
 /** Real-time list prices; the Batch API costs half of them. */
 function prices(inputPerMillion: number, outputPerMillion: number): JudgePreset['prices'] {
@@ -53,33 +88,50 @@ function prices(inputPerMillion: number, outputPerMillion: number): JudgePreset[
 
 type PresetFields = Pick<JudgePreset, 'name' | 'officialConfig' | 'model' | 'prices'> & {
   comparableToLeaderboard?: boolean;
+  shutdown?: string;
+  verdict?: boolean;
 };
 
-function preset({ comparableToLeaderboard = false, ...fields }: PresetFields): JudgePreset {
-  return Object.freeze({ ...fields, request: REQUEST, parser: PARSER, comparableToLeaderboard });
+function preset({ comparableToLeaderboard = false, shutdown, verdict = false, ...fields }: PresetFields): JudgePreset {
+  return Object.freeze({
+    ...fields,
+    request: verdict ? VERDICT_REQUEST : REQUEST,
+    parser: verdict ? VERDICT_PARSER : PARSER,
+    shutdown: shutdown ? Object.freeze({ date: shutdown, source: OPENAI_DEPRECATIONS }) : null,
+    comparableToLeaderboard,
+  });
 }
 
 /** The default judge: the one behind the public AlpacaEval 2.0 leaderboard. */
 export const DEFAULT_JUDGE_PRESET = 'weighted_alpaca_eval_gpt4_turbo';
 
+// Shutdown dates: OpenAI's deprecations page as read in 2026 (gpt-4-1106-preview 2026-03-26, gpt-4-turbo 2026-10-23,
+// gpt-4o-mini-2024-07-18 and gpt-4.1-2025-04-14 2027-01-14). A date is a hint for messages and warnings: whether a
+// model is served is asked of the endpoint at run time.
 // Prices: OpenAI public list prices in USD per 1M tokens as known when this was written (gpt-4-1106-preview and
 // gpt-4-turbo $10/$30, gpt-4.1 $2/$8, gpt-4o-mini $0.15/$0.60); list prices change, update them here.
 export const JUDGE_PRESETS: Readonly<Record<string, JudgePreset>> = Object.freeze({
   weighted_alpaca_eval_gpt4_turbo: preset({
     name: DEFAULT_JUDGE_PRESET, officialConfig: 'weighted_alpaca_eval_gpt4_turbo', model: 'gpt-4-1106-preview',
-    prices: prices(10, 30), comparableToLeaderboard: true,
+    prices: prices(10, 30), comparableToLeaderboard: true, shutdown: '2026-03-26',
   }),
   gpt4_turbo_new: preset({
     name: 'gpt4_turbo_new', officialConfig: 'weighted_alpaca_eval_gpt4_turbo_new', model: 'gpt-4-turbo',
-    prices: prices(10, 30),
+    prices: prices(10, 30), shutdown: '2026-10-23',
   }),
   'gpt4.1': preset({
     name: 'gpt4.1', officialConfig: 'weighted_alpaca_eval_gpt4.1', model: 'gpt-4.1-2025-04-14', prices: prices(2, 8),
+    shutdown: '2027-01-14',
   }),
   // the official config pins the dated snapshot gpt-4o-mini-2024-07-18
   'gpt-4o-mini': preset({
     name: 'gpt-4o-mini', officialConfig: 'weighted_alpaca_eval_gpt-4o-mini-2024-07-18', model: 'gpt-4o-mini-2024-07-18',
-    prices: prices(0.15, 0.6),
+    prices: prices(0.15, 0.6), shutdown: '2027-01-14',
+  }),
+  // a reasoning model without logprobs: the official config reads its verdict from the text (regex_parser)
+  gpt5_nano: preset({
+    name: 'gpt5_nano', officialConfig: 'weighted_alpaca_eval_gpt5_nano', model: 'gpt-5-nano', prices: prices(0.05, 0.4),
+    verdict: true,
   }),
 });
 

@@ -28,6 +28,10 @@ export interface JudgeAnnotationRow {
   judge_prompt_tokens: number | null;
   judge_completion_tokens: number | null;
   judge_source: 'api' | 'batch' | 'cache' | 'identical' | 'failed';
+  /** The model snapshot that answered (the response's `model`), when known. */
+  judge_model_snapshot?: string;
+  /** `verdict` for a judge whose preference was read from its text (no logprobs); absent for logprob judges. */
+  judge_parser?: 'verdict';
   judge_error?: string;
 }
 
@@ -42,6 +46,8 @@ export interface AssembleOptions {
   annotator: string;
   /** `generator_2`: the evaluated model's name. */
   modelName: string;
+  /** Flags rows of a verdict judge (`judge_parser: "verdict"`). */
+  parser?: 'logprob' | 'verdict';
 }
 
 /** The name of the reference side when the eval set has no `generator`. */
@@ -97,6 +103,8 @@ export function assembleAnnotationRows(options: AssembleOptions): JudgeAnnotatio
       judge_prompt_tokens: j.usage?.prompt_tokens ?? null,
       judge_completion_tokens: j.usage?.completion_tokens ?? null,
       judge_source: j.source,
+      ...(j.responseModel ? { judge_model_snapshot: j.responseModel } : {}),
+      ...(options.parser === 'verdict' ? { judge_parser: 'verdict' as const } : {}),
     };
   });
 }

@@ -35,6 +35,23 @@ export class JudgeModelNotFoundError extends JudgeRunError {
   }
 }
 
+/**
+ * The judge cannot serve this run, found before anything but (at most) its first row was paid: the model is not
+ * served, or its first answer lacks what the preset's parser needs. The message names the model, what failed, and
+ * the presets the key can use.
+ */
+export class JudgePreflightError extends JudgeRunError {
+  override readonly name: string = 'JudgePreflightError';
+  readonly model: string;
+  constructor(options: { model: string; baseUrl: string; problem: string; usablePresets?: readonly string[] | undefined }, errorOptions?: ErrorOptions) {
+    const usable = options.usablePresets === undefined ? ''
+      : options.usablePresets.length > 0 ? `; presets this key can use at ${options.baseUrl}: ${options.usablePresets.join(', ')}`
+        : `; none of the presets' models is listed by ${options.baseUrl}`;
+    super(`judge preflight failed for model "${options.model}" at ${options.baseUrl}: ${options.problem}${usable}`, errorOptions);
+    this.model = options.model;
+  }
+}
+
 /** HTTP 429 `insufficient_quota`: waiting will not help. */
 export class JudgeQuotaError extends JudgeRunError {
   override readonly name: string = 'JudgeQuotaError';

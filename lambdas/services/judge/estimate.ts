@@ -5,7 +5,7 @@
  * real-time and Batch API prices.
  */
 import type { MatchReport } from '../../core/eval-set/match.ts';
-import type { JudgePreset } from '../../core/judge/presets.ts';
+import { maxCompletionTokens, type JudgePreset } from '../../core/judge/presets.ts';
 import { costUsd } from './judgement.ts';
 import type { PreparedJudgeRun } from './prepare.ts';
 import { formatUsd } from './progress.ts';
@@ -72,7 +72,7 @@ export async function estimateJudgeRun(options: {
     maxPromptTokens = Math.max(maxPromptTokens, n);
   }
   const requests = sent.size;
-  const outputTokens = requests * preset.request.max_tokens;
+  const outputTokens = requests * maxCompletionTokens(preset.request);
   const usage = { prompt_tokens: promptTokens, completion_tokens: outputTokens, total_tokens: promptTokens + outputTokens };
   return {
     annotator: preset.name,

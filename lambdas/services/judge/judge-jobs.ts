@@ -6,14 +6,14 @@
  */
 import type { JudgeJob } from '../../core/judge/build-requests.ts';
 import type { ChatMessage } from '../../core/judge/prompt.ts';
-import type { JudgePreset } from '../../core/judge/presets.ts';
+import { maxCompletionTokens, type JudgePreset } from '../../core/judge/presets.ts';
 import type { BlobStore } from '../../ports.ts';
 import { runBatchPhase } from './batch-phase.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { cacheEntryOf, judgementFromCache, judgementFromOutcome } from './judgement.ts';
 import { newJudgeTally, type JudgeTally } from './progress.ts';
 import { newSchedulerStats, runScheduled, type SchedulerSettings, type SchedulerTask } from './scheduler.ts';
-import type { BatchJudgeClient, JudgeAttemptOutcome, JudgeCache, JudgeClient, KeyJudgement } from './types.ts';
+import type { BatchJudgeClient, JudgeAttemptOutcome, JudgeCache, JudgeClient, KeyJudgement, RawCompletion } from './types.ts';
 
 export interface BatchModeOptions {
   client: BatchJudgeClient;
@@ -35,6 +35,16 @@ export interface JudgeJobsOptions {
   clock?: Clock;
   random?: () => number;
   now?: () => Date;
+  /**
+   * Judge the first uncached row alone, before any other request: `check` says why its answer cannot serve the
+   * parser (undefined when it can); `fail` turns that into the error that stops the run.
+   */
+  probe?: {
+    /** Runs first, only when some row needs buying (e.g. the endpoint's models check); a fully cached rerun skips it. */
+    before?: () => Promise<void>;
+    check: (rawCompletion: RawCompletion) => string | undefined;
+    fail: (problem: string) => Error;
+  } | undefined;
   /** Called on every change of the tally (throttle it for display). */
   onProgress?: (tally: Readonly<JudgeTally>) => void;
   signal?: AbortSignal;
@@ -112,11 +122,57 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
     tally.failed += byKey.get(key)!.rows;
   };
 
-  let realTime = pending;
-  if (options.batch && pending.length > 0) {
+  const stats = newSchedulerStats();
+  const runRealTime = async (keys: readonly string[]) => {
+    tally.phase = 'real-time';
+    tally.scheduler = stats;
+    const tasks: SchedulerTask<Success>[] = keys.map((key) => {
+      const { messages } = byKey.get(key)!.job;
+      return {
+        id: key,
+        tokens: (options.countTokens?.(messages) ?? 0) + maxCompletionTokens(preset.request),
+        attempt: async ({ signal }) => {
+          const o = await options.client.complete({ messages, signal });
+          if (o.ok) return { ok: true, value: o };
+          return { ok: false, reason: o.reason, retryable: o.retryable, rateLimited: o.kind === 'rate-limit', retryAfterMs: o.retryAfterMs };
+        },
+      };
+    });
+    await runScheduled({
+      tasks,
+      settings: options.scheduler,
+      clock,
+      random: options.random ?? Math.random,
+      stats,
+      onResult: async (task, r) => {
+        if (r.ok) await record(task.id, r.value, 'api', r.attempts);
+        else recordFailure(task.id, r.reason, r.retryable, r.attempts);
+        report();
+      },
+      onRetry: () => report(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  };
+
+  // the probe: the first uncached row is judged alone, and its answer must suit the parser before any other is sent
+  let rest = pending;
+  if (options.probe && pending.length > 0) {
+    const [first, ...others] = pending;
+    await options.probe.before?.();
+    await runRealTime([first!]);
+    const j = judgements.get(first!);
+    if (j && !options.signal?.aborted) {
+      const problem = j.ok ? options.probe.check(j.rawCompletion) : `its first request failed after ${j.attempts} attempt(s): ${j.reason}`;
+      if (problem !== undefined) throw options.probe.fail(problem);
+    }
+    rest = others;
+  }
+
+  let realTime = rest;
+  if (options.batch && rest.length > 0) {
     tally.phase = 'batch';
     const phase = await runBatchPhase({
-      requests: pending.map((key) => ({ key, messages: byKey.get(key)!.job.messages })),
+      requests: rest.map((key) => ({ key, messages: byKey.get(key)!.job.messages })),
       client: options.batch.client,
       state: options.batch.state,
       clock,
@@ -129,7 +185,7 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
       ...(options.signal ? { signal: options.signal } : {}),
     });
     realTime = [];
-    for (const key of pending) {
+    for (const key of rest) {
       const o = phase.outcomes.get(key)!;
       if (o.ok) await record(key, o, 'batch', 1);
       else if (o.retryable) realTime.push(key);
@@ -139,35 +195,7 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
     report();
   }
 
-  tally.phase = 'real-time';
-  const stats = newSchedulerStats();
-  tally.scheduler = stats;
-  const tasks: SchedulerTask<Success>[] = realTime.map((key) => {
-    const { messages } = byKey.get(key)!.job;
-    return {
-      id: key,
-      tokens: (options.countTokens?.(messages) ?? 0) + preset.request.max_tokens,
-      attempt: async ({ signal }) => {
-        const o = await options.client.complete({ messages, signal });
-        if (o.ok) return { ok: true, value: o };
-        return { ok: false, reason: o.reason, retryable: o.retryable, rateLimited: o.kind === 'rate-limit', retryAfterMs: o.retryAfterMs };
-      },
-    };
-  });
-  await runScheduled({
-    tasks,
-    settings: options.scheduler,
-    clock,
-    random: options.random ?? Math.random,
-    stats,
-    onResult: async (task, r) => {
-      if (r.ok) await record(task.id, r.value, 'api', r.attempts);
-      else recordFailure(task.id, r.reason, r.retryable, r.attempts);
-      report();
-    },
-    onRetry: () => report(),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  await runRealTime(realTime);
   if (options.signal?.aborted) {
     throw options.signal.reason instanceof Error ? options.signal.reason : new Error('the judge run was stopped');
   }

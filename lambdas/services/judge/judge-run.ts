@@ -12,7 +12,9 @@ import { judgeJobs, type BatchModeOptions } from './judge-jobs.ts';
 import { loadJudgeRun, type JudgeAssetSource, type LoadedJudgeRun } from './prepare.ts';
 import type { JudgeSummary, JudgeTally } from './progress.ts';
 import type { SchedulerSettings } from './scheduler.ts';
-import type { JudgeCache, JudgeClient } from './types.ts';
+import type { JudgeCache, JudgeClient, RawCompletion } from './types.ts';
+import { JudgePreflightError } from './errors.ts';
+import { checkJudgeModel, probeProblem } from './preflight.ts';
 
 export interface JudgeRunOptions {
   assets: JudgeAssetSource;
@@ -33,9 +35,16 @@ export interface JudgeRunOptions {
   random?: () => number;
   onProgress?: (tally: Readonly<JudgeTally>) => void;
   signal?: AbortSignal;
+  /**
+   * Judge preflight (on by default): when some row needs buying, ask `baseUrl` whether it serves the model, then judge
+   * the first such row alone and check its answer suits the parser before sending any other.
+   */
+  preflight?: { baseUrl: string; now?: Date } | false;
 }
 
 export interface JudgeRunResult {
+  /** Preflight warnings (a near or past shutdown, no models API). */
+  warnings: string[];
   rows: JudgeAnnotationRow[];
   summary: JudgeSummary;
   prepared: LoadedJudgeRun;
@@ -50,6 +59,13 @@ function selectJobs(prepared: LoadedJudgeRun, indices: readonly number[] | undef
   });
 }
 
+/** How many judged rows each answering snapshot (`judge_model_snapshot`) judged. */
+export function snapshotCounts(rows: readonly { judge_model_snapshot?: string | undefined }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) if (r.judge_model_snapshot) out[r.judge_model_snapshot] = (out[r.judge_model_snapshot] ?? 0) + 1;
+  return out;
+}
+
 export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult> {
   const prepared = options.prepared ?? await loadJudgeRun({
     assets: options.assets,
@@ -59,7 +75,21 @@ export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult
     maxInstances: options.maxInstances,
   });
   const jobs = selectJobs(prepared, options.rowIndices);
+  const warnings: string[] = [];
+  const pf = options.preflight;
+  const probe = pf === false ? undefined : {
+    before: async () => {
+      const checked = await checkJudgeModel({
+        client: options.client, preset: options.preset, baseUrl: pf?.baseUrl ?? 'the judge endpoint',
+        ...(pf?.now ? { now: pf.now } : {}), ...(options.signal ? { signal: options.signal } : {}),
+      });
+      warnings.push(...checked.warnings);
+    },
+    check: (raw: RawCompletion) => probeProblem(raw, options.preset),
+    fail: (problem: string) => new JudgePreflightError({ model: options.client.model, baseUrl: pf?.baseUrl ?? 'the judge endpoint', problem }),
+  };
   const { judgements, tally } = await judgeJobs({
+    probe,
     jobs,
     preset: options.preset,
     client: options.client,
@@ -74,6 +104,7 @@ export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult
   });
   const rows = assembleAnnotationRows({
     rows: prepared.rows, jobs, judgements, annotator: options.preset.name, modelName: prepared.modelName,
+    parser: options.preset.parser.kind,
   });
   const failed = failedRows(rows, jobs);
   const s = tally.scheduler;
@@ -102,6 +133,8 @@ export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult
     templateSha256: prepared.templateSha256,
     officialTemplate: prepared.officialTemplate,
     failedRows: failed,
+    snapshots: snapshotCounts(rows),
+    warnings,
   };
-  return { rows, summary, prepared };
+  return { rows, summary, prepared, warnings };
 }

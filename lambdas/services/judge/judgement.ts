@@ -3,6 +3,7 @@
  * order), cost from `usage` and the preset's prices, and cache entries in both directions.
  */
 import { parseLogprobPreference } from '../../core/judge/logprob-parser.ts';
+import { parseVerdictPreference } from '../../core/judge/verdict-parser.ts';
 import type { JudgePreset, TokenPrices } from '../../core/judge/presets.ts';
 import type { CachedJudgement, JudgeAttemptOutcome, KeyJudgement, RawCompletion, TokenUsage } from './types.ts';
 
@@ -23,7 +24,8 @@ export function parseJudgeOrder(
   rawCompletion: RawCompletion,
   preset: JudgePreset,
 ): { judgeOrderPreference: number; parseError?: string } {
-  const parsed = parseLogprobPreference(rawCompletion, preset.parser);
+  const p = preset.parser;
+  const parsed = p.kind === 'verdict' ? parseVerdictPreference(rawCompletion, p.outputsToMatch) : parseLogprobPreference(rawCompletion, p);
   return parsed.ok ? { judgeOrderPreference: parsed.preference } : { judgeOrderPreference: NaN, parseError: parsed.reason };
 }
 
@@ -44,6 +46,7 @@ export function judgementFromOutcome(options: {
     costUsd: costUsd(outcome.usage, pricesFor(preset, via)),
     latencyMs: outcome.latencyMs,
     attempts,
+    responseModel: outcome.responseModel,
   };
 }
 
@@ -64,6 +67,7 @@ export function cacheEntryOf(options: {
     latencyMs: judgement.latencyMs,
     via: judgement.source === 'batch' ? 'batch' : 'api',
     createdAt: now.toISOString(),
+    responseModel: judgement.responseModel,
   };
 }
 
@@ -78,5 +82,6 @@ export function judgementFromCache(entry: CachedJudgement, preset: JudgePreset):
     costUsd: entry.costUsd,
     latencyMs: entry.latencyMs,
     attempts: 0,
+    responseModel: entry.responseModel ?? null,
   };
 }

@@ -105,6 +105,10 @@ export interface JudgeSummary {
   /** Whether the template is the official one (its pinned SHA-256). */
   officialTemplate: boolean;
   failedRows: FailedRow[];
+  /** Snapshots that answered (the responses' `model`), with how many rows each judged; empty when none answered. */
+  snapshots?: Record<string, number>;
+  /** Preflight warnings (a near or past shutdown of the judge model, no models API). */
+  warnings?: string[];
 }
 
 function snippet(text: string, n = 60): string {
@@ -137,6 +141,9 @@ export function formatJudgeSummary(s: JudgeSummary): string {
     lines.push(`  ${m.duplicates.length} instruction(s) occur several times in the model outputs: records `
       + m.duplicates.slice(0, 5).map((d) => d.modelIndices.map((i) => i + 1).join('+')).join(', '));
   }
+  const snaps = Object.entries(s.snapshots ?? {});
+  if (snaps.length > 0) lines.push(`  answered by: ${snaps.map(([m, n]) => `${m} (${n} rows)`).join(', ')}`);
+  for (const w of s.warnings ?? []) lines.push(`  warning: ${w}`);
   if (!s.comparableToLeaderboard) lines.push('  note: this judge is not the leaderboard judge; numbers are not comparable to it');
   if (!s.officialTemplate) lines.push('  note: the judge template is not the official one (SHA-256 differs)');
   for (const r of s.failedRows.slice(0, 20)) lines.push(`  failed row ${r.index + 1} "${snippet(r.instruction)}": ${r.reason}`);

@@ -33,7 +33,14 @@ export type JudgeFailureKind =
 
 /** The result of one HTTP attempt. */
 export type JudgeAttemptOutcome =
-  | { ok: true; rawCompletion: RawCompletion; usage: TokenUsage | null; latencyMs: number }
+  | {
+    ok: true;
+    rawCompletion: RawCompletion;
+    usage: TokenUsage | null;
+    latencyMs: number;
+    /** The response's `model`: the snapshot that actually answered (null when the API did not say). */
+    responseModel: string | null;
+  }
   | {
     ok: false;
     kind: JudgeFailureKind;
@@ -55,11 +62,23 @@ export interface JudgeClient {
   /** The model name sent with every request. */
   readonly model: string;
   /**
-   * Sends one request (`max_tokens` 1, `temperature` 1, `top_p` 1, `logprobs`, `top_logprobs` 5). Row-level failures
+   * Sends one request (the preset's parameters, e.g. `max_tokens` 1 and top-5 logprobs). Row-level failures
    * are returned; run-level failures (`JudgeRunError` subclasses) are thrown.
    */
   complete(request: JudgeAttemptRequest): Promise<JudgeAttemptOutcome>;
+  /**
+   * Asks the endpoint about the model (`GET /models/{id}`, then the `GET /models` list): `served`, `missing` (with
+   * the listed model ids when the endpoint lists them), or `unknown` when the endpoint has no models API. Throws the
+   * run-level errors (bad key). Optional: a client without it skips the existence check (the first-row probe stays).
+   */
+  describeModel?(options?: { signal?: AbortSignal }): Promise<ModelAvailability>;
 }
+
+/** What an endpoint says about a model. */
+export type ModelAvailability =
+  | { status: 'served'; id: string }
+  | { status: 'missing'; detail: string; listed: readonly string[] | null }
+  | { status: 'unknown'; detail: string };
 
 /** Where a row's judgement came from in this run. */
 export type JudgementSource = 'api' | 'batch' | 'cache';
@@ -82,6 +101,8 @@ export type KeyJudgement =
     latencyMs: number;
     /** HTTP attempts spent in this run (0 for a cache hit). */
     attempts: number;
+    /** The model snapshot that answered (null: unknown, e.g. a cache entry older than this field). */
+    responseModel: string | null;
   }
   | { ok: false; reason: string; retryable: boolean; attempts: number };
 
@@ -97,6 +118,8 @@ export interface CachedJudgement {
   via: 'api' | 'batch';
   /** ISO time of the purchase. */
   createdAt: string;
+  /** The response's `model` (absent in entries written before it was recorded). */
+  responseModel?: string | null;
 }
 
 /** Port: the content-addressed judgement cache. */

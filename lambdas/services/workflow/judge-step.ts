@@ -4,7 +4,7 @@
  * a chunk whose file is complete returns at once, and rows that still fail make the chunk throw
  * `JudgeRowsFailedError` (after writing its file) so the state machine retries only what is missing.
  */
-import { resolveJudge, type JudgePreset } from '../../core/judge/presets.ts';
+import { OPENAI_BASE_URL, resolveJudge, type JudgePreset } from '../../core/judge/presets.ts';
 import { emptyStats, type JudgeChunkFile, type JudgeChunkStats } from '../../core/run/judge-chunk-file.ts';
 import { judgeChunkKey, RUN_FILES, type JudgeChunk } from '../../core/run/layout.ts';
 import { displayName, type RunConfig } from '../../core/run/run-config.ts';
@@ -80,7 +80,9 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   const rowIndices = Array.from({ length: Math.max(0, end - chunk.start) }, (_, i) => chunk.start + i);
   const result = await judgeRun({
     ...common, prepared, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
+    preflight: { baseUrl: config.judge.baseUrl ?? OPENAI_BASE_URL },
   });
+  for (const w of result.warnings) deps.log.warn('judge preflight warning', { chunk: chunk.index, warning: w });
   const file: JudgeChunkFile = {
     version: 1, chunk, rows: result.rows as unknown as Record<string, unknown>[], stats: statsOf(result, options.extraPaid),
     startedAt, finishedAt: deps.now().toISOString(),

@@ -10,7 +10,7 @@ import { UsageError } from '../../../lambdas/core/errors.ts';
 
 describe('presets', () => {
   describe('JUDGE_PRESETS', () => {
-    it('holds the four judges with their official models', () => {
+    it('holds the five judges with their official models', () => {
       // Act
       const models = Object.fromEntries(Object.values(JUDGE_PRESETS).map((p) => [p.name, p.model]));
       // Assess
@@ -19,6 +19,7 @@ describe('presets', () => {
         gpt4_turbo_new: 'gpt-4-turbo',
         'gpt4.1': 'gpt-4.1-2025-04-14',
         'gpt-4o-mini': 'gpt-4o-mini-2024-07-18',
+        gpt5_nano: 'gpt-5-nano',
       });
     });
 
@@ -30,12 +31,34 @@ describe('presets', () => {
       expect(DEFAULT_JUDGE_PRESET).toBe('weighted_alpaca_eval_gpt4_turbo');
     });
 
-    it('uses the official request and parser settings for every preset', () => {
+    it('uses the official request and parser settings for every logprob preset', () => {
       // Assess
-      for (const p of Object.values(JUDGE_PRESETS)) {
+      const logprob = Object.values(JUDGE_PRESETS).filter((p) => p.parser.kind === 'logprob');
+      expect(logprob.map((p) => p.name)).toEqual(['weighted_alpaca_eval_gpt4_turbo', 'gpt4_turbo_new', 'gpt4.1', 'gpt-4o-mini']);
+      for (const p of logprob) {
         expect(p.request).toEqual({ max_tokens: 1, temperature: 1, top_p: 1, logprobs: true, top_logprobs: 5 });
-        expect(p.parser).toEqual({ numeratorToken: 'm', denominatorTokens: ['m', 'M'] });
+        expect(p.parser).toEqual({ kind: 'logprob', numeratorToken: 'm', denominatorTokens: ['m', 'M'] });
       }
+    });
+
+    it('mirrors weighted_alpaca_eval_gpt5_nano: no logprobs, a 1000-token budget, low effort, regex m → 1, M → 2', () => {
+      // Act
+      const p = JUDGE_PRESETS.gpt5_nano!;
+      // Assess
+      expect(p.officialConfig).toBe('weighted_alpaca_eval_gpt5_nano');
+      expect(p.request).toEqual({ max_completion_tokens: 1000, reasoning_effort: 'low' });
+      expect(p.parser).toEqual({ kind: 'verdict', outputsToMatch: { 1: 'm', 2: 'M' } });
+    });
+
+    it('carries the announced shutdown dates with their source', () => {
+      // Act
+      const dates = Object.fromEntries(Object.values(JUDGE_PRESETS).map((p) => [p.name, p.shutdown?.date ?? null]));
+      // Assess
+      expect(dates).toEqual({
+        weighted_alpaca_eval_gpt4_turbo: '2026-03-26', gpt4_turbo_new: '2026-10-23', 'gpt4.1': '2027-01-14',
+        'gpt-4o-mini': '2027-01-14', gpt5_nano: null,
+      });
+      expect(JUDGE_PRESETS['gpt4.1']!.shutdown!.source).toMatch(/deprecations/);
     });
 
     it('prices the Batch API at half the real-time list price', () => {
@@ -100,7 +123,7 @@ describe('presets', () => {
       expect(judge).toMatchObject({
         name: 'custom:gpt-5-mini', officialConfig: null, model: 'gpt-5-mini', prices: null, comparableToLeaderboard: false,
       });
-      expect(judge.request.top_logprobs).toBe(5);
+      expect(judge.request).toMatchObject({ top_logprobs: 5 });
     });
 
     it('throws UsageError for an unknown preset, contradicting options, an empty or non-chat model', () => {
