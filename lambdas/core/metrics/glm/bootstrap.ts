@@ -16,7 +16,8 @@ import { Mt19937 } from '../../random/mt19937.ts';
 import { randomInterval } from '../../random/numpy-legacy.ts';
 import type { GamedRow } from './gamed-table.ts';
 import { reweightPrepared, solvePreparedL1rLr, type PreparedL1rLr } from './liblinear-l1r-lr.ts';
-import type { LcPrepared } from './length-controlled.ts';
+import { FEATURE_NAMES, lcPreference, type LcAnnotationRow } from './features.ts';
+import { prepareLengthControlled, type LcPrepared } from './length-controlled.ts';
 import { solveL1LogisticNewton } from './l1-logistic-newton.ts';
 import { allRows, expit, prepareRows } from './logistic-cv.ts';
 
@@ -40,7 +41,7 @@ export interface BootstrapArm {
   rowInstruction: Int32Array;
   /** the all-rows liblinear problem and the instruction of each of its solver rows (liblinear solver only) */
   liblinear: { problem: PreparedL1rLr; solverInstruction: Int32Array } | null;
-  /** instruction of each model row */
+  /** instruction of each model row (−1: not resampled, counted once) */
   modelInstruction: Int32Array;
   /** instruction_difficulty of each model row */
   modelDifficulty: Float64Array;
@@ -196,7 +197,8 @@ function weightedLc(arm: BootstrapArm, counts: Int32Array, w: Float64Array): num
   let num = 0;
   let den = 0;
   for (let i = 0; i < arm.modelInstruction.length; i++) {
-    const c = counts[arm.modelInstruction[i]!]!;
+    const ins = arm.modelInstruction[i]!;
+    const c = ins < 0 ? 1 : counts[ins]!;
     if (c === 0) continue;
     num += c * expit(arm.modelDifficulty[i]! * w[1]! + w[2]!);
     den += c;
@@ -211,7 +213,8 @@ function weightedWinRate(arm: BootstrapArm, counts: Int32Array): number {
   for (let i = 0; i < arm.modelInstruction.length; i++) {
     const x = arm.modelPreference[i]!;
     if (!(x >= 0 && x <= 1)) continue;
-    const c = counts[arm.modelInstruction[i]!]!;
+    const ins = arm.modelInstruction[i]!;
+    const c = ins < 0 ? 1 : counts[ins]!;
     num += c * x;
     den += c;
   }
@@ -282,4 +285,19 @@ export function splitRange(total: number, parts: number): Array<[number, number]
     at += size;
   }
   return out.filter(([a, b]) => b > a);
+}
+
+/** The arm of a fitted model (or of the baseline itself), from its annotation rows and its LC fit. */
+export function armForModel(
+  rows: readonly LcAnnotationRow[], gamed: readonly GamedRow[],
+  lc: { isBaseline: boolean; C: number | null; coefficients: Record<string, number> },
+  opts: { instructionOfModelRow?: Int32Array; nInstructions?: number; solver?: BootstrapSolver } = {},
+): BootstrapArm {
+  if (lc.isBaseline || lc.C === null) {
+    const arm = baselineArm(Float64Array.from(rows, (r) => lcPreference(r.preference)));
+    if (opts.instructionOfModelRow) arm.modelInstruction = opts.instructionOfModelRow;
+    return arm;
+  }
+  const prepared = prepareLengthControlled({ annotations: rows, gamed });
+  return bootstrapArm(prepared, gamed, lc.C, FEATURE_NAMES.map((f) => lc.coefficients[f]!), opts);
 }
