@@ -2,12 +2,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../lambdas/core/metrics/glm/bootstrap.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { aggregate, lcDetails } from '../../lambdas/services/aggregate.ts';
 import { workerRunner } from '../../lambdas/adapters/bootstrap-workers.ts';
-import { action, assetResolver } from './common.ts';
+import { action, assetResolver, nonNegativeInt, positiveInt } from './common.ts';
 
 interface AggregateFlags {
   annotations: string;
@@ -88,17 +88,12 @@ export function aggregateCommand(): Command {
 export function bootstrapOption(defaultReplicates = DEFAULT_BOOTSTRAP_REPLICATES): Option {
   return new Option('--bootstrap <n>', 'bootstrap replicates over instructions for the 95% intervals (0 = off; fixed seed, deterministic)')
     .default(defaultReplicates)
-    .argParser((v) => nonNegativeInt(v, '--bootstrap'));
+    .argParser(nonNegativeInt);
 }
 
 /** `--threads N`: worker threads of the bootstrap (the numbers do not depend on it). */
 export function threadsOption(): Option {
   return new Option('--threads <n>', 'threads for the bootstrap (default: the available cores, at most 8; results do not depend on it)')
-    .argParser((v) => Math.max(1, nonNegativeInt(v, '--threads')));
+    .argParser(positiveInt);
 }
 
-function nonNegativeInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} takes a whole number ≥ 0, got "${v}"`);
-  return n;
-}

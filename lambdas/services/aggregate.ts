@@ -131,7 +131,8 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
   return { metrics, lc, leaderboardCsv: formatLeaderboard(board), annotations };
 }
 
-async function checkDifficulty(
+/** Checks df_gamed.csv's difficulties against instruction_difficulty.csv; records provenance and agreement in `assets`. */
+export async function checkDifficulty(
   source: AssetSource,
   gamedRows: ReturnType<typeof parseGamedTable>,
   assets: MetricsDocument['assets'],
@@ -164,7 +165,7 @@ async function checkDifficulty(
 }
 
 /** Only the recorded facts of an asset (the resolver's object also carries its bytes). */
-function provenance(a: AssetProvenance): AssetProvenance {
+export function provenance(a: AssetProvenance): AssetProvenance {
   const { name, source, origin, sha256, pinnedSha256, matchesPin, fromCache } = a;
   return { name, source, origin, sha256, pinnedSha256, matchesPin, fromCache };
 }
