@@ -10,7 +10,7 @@ import { lengthControlledWinRate } from '../core/metrics/glm/length-controlled.t
 import { whatChanged, type WhatChanged } from '../core/report/what-changed.ts';
 import type { AssetProvenance, AssetSource } from '../ports.ts';
 import { checkDifficulty, provenance } from './aggregate.ts';
-import { compareModels, type BootstrapSettings, type ModelComparison } from './lc-bootstrap.ts';
+import { compareModels, fittedOf, type BootstrapSettings, type ModelComparison } from './lc-bootstrap.ts';
 
 export interface CompareInput {
   a: { text: string; file: string };
@@ -45,7 +45,8 @@ export async function compareRuns(input: CompareInput): Promise<CompareOutput> {
   const nameA = a.model === b.model ? `${a.model} (A)` : a.model;
   const nameB = a.model === b.model ? `${b.model} (B)` : b.model;
   const cmp = await compareModels(
-    { rows: a.rows, lc: lcA, name: nameA, file: input.a.file }, { rows: b.rows, lc: lcB, name: nameB, file: input.b.file }, gamedRows, input.bootstrap,
+    { rows: a.rows, lc: fittedOf(lcA), name: nameA, file: input.a.file }, { rows: b.rows, lc: fittedOf(lcB), name: nameB, file: input.b.file },
+    gamedRows, input.bootstrap,
   );
   if (cmp.shared < b.rows.length || cmp.shared < a.rows.length) {
     warnings.push(`only ${cmp.shared} instructions are shared (A has ${a.rows.length} rows, B ${b.rows.length}); unshared rows are not resampled`);

@@ -37,6 +37,22 @@ export interface BootstrapInfo {
   C: number | null;
 }
 
+/** What the bootstrap needs of a model's full-data LC fit (an LcResult, or lc_glm.json of a finished run). */
+export interface FittedLc {
+  isBaseline: boolean;
+  C: number | null;
+  coefficients: Record<string, number>;
+  lengthControlledWinrate: number;
+  /** raw win rate of the same annotations */
+  winRate: number;
+}
+
+export function fittedOf(lc: LcResult): FittedLc {
+  return {
+    isBaseline: lc.isBaseline, C: lc.C, coefficients: lc.coefficients, lengthControlledWinrate: lc.lengthControlledWinrate, winRate: lc.extremeChange.winRate,
+  };
+}
+
 export interface ModelIntervals {
   length_controlled_winrate_ci95: [number, number];
   win_rate_ci95: [number, number];
@@ -84,8 +100,8 @@ export interface ModelComparison {
  * occurrence); A's order numbers the instructions, so A should be in eval order (as its LC fit already assumes).
  */
 export async function compareModels(
-  a: { rows: readonly AnnotationRow[]; lc: LcResult; name: string; file: string },
-  b: { rows: readonly AnnotationRow[]; lc: LcResult; name: string; file: string },
+  a: { rows: readonly AnnotationRow[]; lc: FittedLc; name: string; file: string },
+  b: { rows: readonly AnnotationRow[]; lc: FittedLc; name: string; file: string },
   gamed: readonly GamedRow[],
   settings: BootstrapSettings,
 ): Promise<ModelComparison> {
@@ -99,8 +115,8 @@ export async function compareModels(
   const values = await settings.runner.run({ nInstructions: n, seed, solver, arms: [armA, armB] }, settings.replicates);
   const dLc = values.lc[1]!.map((x, k) => x - values.lc[0]![k]!);
   const dWr = values.winRate[1]!.map((x, k) => x - values.winRate[0]![k]!);
-  const wrA = a.lc.extremeChange.winRate;
-  const wrB = b.lc.extremeChange.winRate;
+  const wrA = a.lc.winRate;
+  const wrB = b.lc.winRate;
   const delta = b.lc.lengthControlledWinrate - a.lc.lengthControlledWinrate;
   const ci95 = interval95(dLc);
   return {

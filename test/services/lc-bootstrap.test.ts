@@ -4,7 +4,7 @@ import type { AnnotationRow } from '../../lambdas/core/annotations.ts';
 import { armForModel } from '../../lambdas/core/metrics/glm/bootstrap.ts';
 import { parseGamedTable } from '../../lambdas/core/metrics/glm/gamed-table.ts';
 import { lengthControlledWinRate } from '../../lambdas/core/metrics/glm/length-controlled.ts';
-import { compareModels, inThreadRunner, matchInstructions, modelIntervals } from '../../lambdas/services/lc-bootstrap.ts';
+import { compareModels, fittedOf, inThreadRunner, matchInstructions, modelIntervals } from '../../lambdas/services/lc-bootstrap.ts';
 import { needFixtures, readFixtureJson, readFixtureText } from '../support/fixtures.ts';
 
 const GAMED = 'standin/df_gamed.csv';
@@ -41,7 +41,7 @@ describe('LC bootstrap service', () => {
   it('a model against itself: ΔLC 0, interval [0, 0], p = 1, no detectable difference', async (ctx) => {
     needFixtures(ctx, GAMED, ann('phi-2'));
     const { gamed, rows, lc } = load('phi-2');
-    const m = { rows, lc, name: 'phi-2', file: 'a.json' };
+    const m = { rows, lc: fittedOf(lc), name: 'phi-2', file: 'a.json' };
     const r = await compareModels(m, { ...m, file: 'b.json' }, gamed, { replicates: 50, runner: inThreadRunner });
     expect(r.delta_length_controlled_winrate).toBe(0);
     expect(r.ci95).toEqual([0, 0]);
@@ -55,7 +55,7 @@ describe('LC bootstrap service', () => {
     const a = load('alpaca-7b');
     const b = load('gpt-3.5-turbo-1106');
     const r = await compareModels(
-      { rows: a.rows, lc: a.lc, name: 'a', file: 'a.json' }, { rows: b.rows, lc: b.lc, name: 'b', file: 'b.json' }, a.gamed,
+      { rows: a.rows, lc: fittedOf(a.lc), name: 'a', file: 'a.json' }, { rows: b.rows, lc: fittedOf(b.lc), name: 'b', file: 'b.json' }, a.gamed,
       { replicates: 200, runner: inThreadRunner },
     );
     expect(r.delta_length_controlled_winrate).toBeCloseTo(b.lc.lengthControlledWinrate - a.lc.lengthControlledWinrate, 12);
