@@ -11,6 +11,9 @@ import { workerRunner } from '../lambdas/adapters/bootstrap-workers.ts';
 import { armForModel, interval95, runReplicates } from '../lambdas/core/metrics/glm/bootstrap.ts';
 import { parseGamedTable } from '../lambdas/core/metrics/glm/gamed-table.ts';
 import { lengthControlledWinRate, type LcAnnotationRow } from '../lambdas/core/metrics/glm/length-controlled.ts';
+import type { AssetSource } from '../lambdas/ports.ts';
+import { aggregate } from '../lambdas/services/aggregate.ts';
+import { compareRuns } from '../lambdas/services/compare.ts';
 import { goldenModels, missingFixtures, missingMessage, readFixtureJson, readFixtureText } from '../test/support/fixtures.ts';
 
 const B = Math.max(100, Number(process.argv[2] ?? 1000) || 1000);
@@ -29,10 +32,11 @@ const gamed = parseGamedTable(readFixtureText('standin/df_gamed.csv'), 'df_gamed
 console.log(`LC bootstrap, B = ${B}, Node ${process.version}; reference (Python + compiled liblinear): ${REFERENCE_S_PER_1000} s per 1,000 replicates`);
 console.log(`${'model'.padEnd(32)} ${'point ms'.padStart(9)} ${'1 thr s'.padStart(8)} ${'rep/s'.padStart(7)} ${'workers s'.padStart(10)} ${'rep/s'.padStart(7)} ${'B/point'.padStart(8)} ${'max |Δend| vs liblinear'.padStart(24)}`);
 const perThousand: number[] = [];
+let t0 = 0;
 for (const m of models) {
   const rows = readFixtureJson<LcAnnotationRow[]>(`annotations/${m}.annotations.json.gz`);
   lengthControlledWinRate({ annotations: rows, gamed }); // warm-up (JIT)
-  let t0 = performance.now();
+  t0 = performance.now();
   const lc = lengthControlledWinRate({ annotations: rows, gamed });
   const pointMs = performance.now() - t0;
   const plan = { nInstructions: rows.length, seed: 20240805, solver: 'newton' as const, arms: [armForModel(rows, gamed, lc)] };
@@ -60,3 +64,30 @@ for (const m of models) {
 const sorted = [...perThousand].sort((a, b) => a - b);
 const med = sorted[sorted.length >> 1]!;
 console.log(`median seconds per 1,000 replicates (best of in-thread / workers): ${med.toFixed(2)} s → ${(REFERENCE_S_PER_1000 / med).toFixed(1)}× the reference`);
+
+// aep compare in-process (parse both annotation files, two LC fits with CV, the paired bootstrap, what changed),
+// excluding Node/TypeScript start-up; and aep aggregate's aggregation with the bootstrap on vs off.
+const fixtureAssets: AssetSource = {
+  async text(name) {
+    const file = name === 'gamed' ? 'standin/df_gamed.csv' : name === 'leaderboard' ? 'leaderboard/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv' : undefined;
+    if (!file) throw new Error(`no fixture for ${name}`);
+    return { text: readFixtureText(file), asset: { name, source: file, origin: 'flag', sha256: '', pinnedSha256: null, matchesPin: null, fromCache: false } };
+  },
+};
+const [ma, mb] = ['alpaca-7b', 'alpaca-7b_verbose'];
+const textOf = (m: string) => ({ text: readFixtureText(`annotations/${m}.annotations.json.gz`), file: m });
+for (let k = 0; k < 2; k++) {
+  t0 = performance.now();
+  const c = await compareRuns({ a: textOf(ma), b: textOf(mb), assets: fixtureAssets, checkInstructionDifficulty: false, bootstrap: { replicates: B, runner: workerRunner() } });
+  const cmpS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await aggregate({ annotations: textOf(ma), assets: fixtureAssets, checkInstructionDifficulty: false, bootstrap: { replicates: B, runner: workerRunner() } });
+  const aggOn = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await aggregate({ annotations: textOf(ma), assets: fixtureAssets, checkInstructionDifficulty: false });
+  const aggOff = (performance.now() - t0) / 1000;
+  console.log(
+    `${k === 0 ? 'first (cold JIT)' : 'second'}: compare ${mb} vs ${ma} ${cmpS.toFixed(2)} s (ΔLC ${c.delta_length_controlled_winrate.toFixed(2)} ` +
+      `[${c.ci95[0].toFixed(2)}, ${c.ci95[1].toFixed(2)}]); aggregate ${aggOn.toFixed(2)} s with the bootstrap, ${aggOff.toFixed(2)} s without (in-process)`,
+  );
+}

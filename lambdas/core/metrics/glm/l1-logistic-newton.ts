@@ -34,62 +34,48 @@ export function solveL1LogisticNewton(x: Float64Array, a: Float64Array, b: Float
   const maxIter = opts.maxIter ?? 100;
   const w = new Float64Array(d);
   if (opts.w0) for (let j = 0; j < d; j++) w[j] = opts.w0[j]!;
-  const z = new Float64Array(n);
   const g = new Float64Array(d);
   const H = new Float64Array(d * d);
   const step = new Float64Array(d);
   const trial = new Float64Array(d);
 
-  const margins = (v: Float64Array): void => {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += x[i * d + j]! * v[j]!;
-      z[i] = s;
-    }
-  };
-  const objective = (v: Float64Array): number => {
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const ai = a[i]!;
-      const bi = b[i]!;
-      if (ai === 0 && bi === 0) continue;
-      const zi = z[i]!;
-      const l1p = Math.log1p(Math.exp(-Math.abs(zi)));
-      // log(1 + e^−z) = l1p + max(−z, 0);  log(1 + e^z) = l1p + max(z, 0)
-      loss += ai * (l1p + (zi < 0 ? -zi : 0)) + bi * (l1p + (zi > 0 ? zi : 0));
-    }
-    let norm = 0;
-    for (let j = 0; j < d; j++) norm += Math.abs(v[j]!);
-    return norm + C * loss;
-  };
-  const gradientAndHessian = (withHessian: boolean): void => {
+  /** F(v), and its gradient g and Hessian H at v, in one pass over the rows. */
+  const evaluate = (v: Float64Array): number => {
     g.fill(0);
-    if (withHessian) H.fill(0);
+    H.fill(0);
+    let loss = 0;
     for (let i = 0; i < n; i++) {
       const ai = a[i]!;
       const bi = b[i]!;
       const t = ai + bi;
       if (t === 0) continue;
-      const s = 1 / (1 + Math.exp(-z[i]!));
-      const r = C * (t * s - ai);
-      const h = C * t * s * (1 - s);
+      let z = 0;
+      for (let j = 0; j < d; j++) z += x[i * d + j]! * v[j]!;
+      const ez = Math.exp(-Math.abs(z));
+      const l1p = Math.log1p(ez);
+      // log(1 + e^−z) = l1p + max(−z, 0);  log(1 + e^z) = l1p + max(z, 0)
+      loss += ai * (l1p + (z < 0 ? -z : 0)) + bi * (l1p + (z > 0 ? z : 0));
+      const sig = z >= 0 ? 1 / (1 + ez) : ez / (1 + ez);
+      const r = C * (t * sig - ai);
+      const h = C * t * sig * (1 - sig);
       for (let j = 0; j < d; j++) {
         const xij = x[i * d + j]!;
         g[j]! += r * xij;
-        if (withHessian) for (let k = 0; k <= j; k++) H[j * d + k]! += h * xij * x[i * d + k]!;
+        for (let k = 0; k <= j; k++) H[j * d + k]! += h * xij * x[i * d + k]!;
       }
     }
-    if (withHessian) {
-      for (let j = 0; j < d; j++) {
-        H[j * d + j]! += 1e-12;
-        for (let k = 0; k < j; k++) H[k * d + j] = H[j * d + k]!;
-      }
+    let norm = 0;
+    for (let j = 0; j < d; j++) {
+      norm += Math.abs(v[j]!);
+      H[j * d + j]! += 1e-12;
+      for (let k = 0; k < j; k++) H[k * d + j] = H[j * d + k]!;
     }
+    return norm + C * loss;
   };
-  const violationAt = (v: Float64Array): number => {
+  const violationAt = (v: Float64Array, grad: Float64Array): number => {
     let total = 0;
     for (let j = 0; j < d; j++) {
-      const gj = g[j]!;
+      const gj = grad[j]!;
       if (v[j]! > 0) total += Math.abs(gj + 1);
       else if (v[j]! < 0) total += Math.abs(gj - 1);
       else total += Math.max(Math.abs(gj) - 1, 0);
@@ -97,18 +83,20 @@ export function solveL1LogisticNewton(x: Float64Array, a: Float64Array, b: Float
     return total;
   };
 
-  // reference scale: the violation at w = 0
-  z.fill(0);
-  gradientAndHessian(false);
-  const scale = Math.max(violationAt(new Float64Array(d)), 1e-300);
+  // reference scale: the violation at w = 0, where σ = ½ (no exp needed)
+  const g0 = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const r = C * (0.5 * (a[i]! + b[i]!) - a[i]!);
+    if (r === 0) continue;
+    for (let j = 0; j < d; j++) g0[j]! += r * x[i * d + j]!;
+  }
+  const scale = Math.max(violationAt(new Float64Array(d), g0), 1e-300);
 
-  margins(w);
-  let f = objective(w);
+  let f = evaluate(w);
   let nIter = 0;
   let violation = Infinity;
   for (; nIter < maxIter; nIter++) {
-    gradientAndHessian(true);
-    violation = violationAt(w);
+    violation = violationAt(w, g);
     if (violation <= tol * scale) break;
     // L1-penalised quadratic model, solved exactly: min_s g·s + ½ sᵀHs + ‖w + s‖₁
     exactQuadraticStep(g, H, w, d, step);
@@ -125,8 +113,7 @@ export function solveL1LogisticNewton(x: Float64Array, a: Float64Array, b: Float
     let accepted = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let j = 0; j < d; j++) trial[j] = w[j]! + t * step[j]!;
-      margins(trial);
-      const ft = objective(trial);
+      const ft = evaluate(trial); // g and H now belong to the trial point
       // near the optimum F changes below its rounding error: a step that does not measurably raise it is taken
       if (ft <= f + 0.01 * t * decrease || ft - f <= 1e-13 * Math.abs(f)) {
         w.set(trial);
@@ -137,7 +124,8 @@ export function solveL1LogisticNewton(x: Float64Array, a: Float64Array, b: Float
       t *= 0.5;
     }
     if (!accepted) {
-      margins(w);
+      evaluate(w);
+      violation = violationAt(w, g);
       break;
     }
   }
