@@ -10,7 +10,8 @@ import {
 } from '../core/metrics/glm/bootstrap.ts';
 import type { GamedRow } from '../core/metrics/glm/gamed-table.ts';
 import type { LcResult } from '../core/metrics/glm/length-controlled.ts';
-import { comparePairedRuns, type PairedComparison } from '../core/report/paired-test.ts';
+import type { PairedLcComparison } from '../core/report/compare-page.ts';
+import { comparePairedRuns } from '../core/report/paired-test.ts';
 import type { ReplicateRunner } from '../ports.ts';
 
 /** Runs every replicate in this thread (the Lambda; a worker pool is `adapters/bootstrap-workers.ts`). */
@@ -73,24 +74,9 @@ export async function modelIntervals(
   };
 }
 
-export interface ModelComparison {
-  a: { name: string; length_controlled_winrate: number; win_rate: number; C: number | null };
-  b: { name: string; length_controlled_winrate: number; win_rate: number; C: number | null };
-  /** instructions judged for both models */
-  shared: number;
-  /** LC(B) − LC(A), in points */
-  delta_length_controlled_winrate: number;
-  /** 95 % percentile interval of ΔLC over the shared resamples */
-  ci95: [number, number];
-  /** two-sided bootstrap p-value of ΔLC = 0 */
-  p_value: number;
-  delta_win_rate: number;
-  win_rate_ci95: [number, number];
-  win_rate_p_value: number;
-  /** the paired tests on the raw per-instruction preferences */
-  paired: PairedComparison;
-  /** ΔLC's interval excludes 0: `better` / `worse` (B vs A); else `no detectable difference` */
-  verdict: 'better' | 'worse' | 'no detectable difference';
+export interface ModelComparison extends PairedLcComparison {
+  a: PairedLcComparison['a'] & { C: number | null };
+  b: PairedLcComparison['b'] & { C: number | null };
   bootstrap: Omit<BootstrapInfo, 'C'>;
 }
 

@@ -11,20 +11,30 @@ import { REPORT_STYLES } from './page-styles.ts';
 import type { PairedComparison } from './paired-test.ts';
 import type { WhatChanged } from './what-changed.ts';
 
-/** The numbers the page shows (the output of services/compare.ts satisfies it). */
-export interface ComparePageInput {
+/** B vs A by the paired LC bootstrap (what `aep compare` computes; services/lc-bootstrap.ts). */
+export interface PairedLcComparison {
   a: { name: string; length_controlled_winrate: number; win_rate: number };
   b: { name: string; length_controlled_winrate: number; win_rate: number };
+  /** instructions judged for both models */
   shared: number;
+  /** LC(B) − LC(A), in points */
   delta_length_controlled_winrate: number;
+  /** 95 % percentile interval of ΔLC over the shared resamples */
   ci95: [number, number];
+  /** two-sided bootstrap p-value of ΔLC = 0 */
   p_value: number;
   delta_win_rate: number;
   win_rate_ci95: [number, number];
   win_rate_p_value: number;
+  /** the paired tests on the raw per-instruction preferences */
   paired: PairedComparison;
+  /** ΔLC's interval excludes 0: `better` / `worse` (B vs A); else `no detectable difference` */
   verdict: 'better' | 'worse' | 'no detectable difference';
   bootstrap: { replicates: number; seed: number };
+}
+
+/** The numbers the page shows (the output of services/compare.ts satisfies it). */
+export interface ComparePageInput extends PairedLcComparison {
   what_changed: WhatChanged;
   warnings: string[];
 }
