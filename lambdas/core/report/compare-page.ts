@@ -72,7 +72,7 @@ const CLIENT_FLIPS_JS = String.raw`
       if (needle && (f.instruction + '\n' + f.outputA + '\n' + f.outputB).toLowerCase().indexOf(needle) < 0) return;
       var row = document.createElement('button');
       row.type = 'button';
-      row.className = 'ex-row ' + (f.direction === 'win' ? 'win' : 'loss');
+      row.className = 'flip-row ' + (f.direction === 'win' ? 'to-win' : 'to-loss');
       row.appendChild(text('span', 'badge ' + (f.direction === 'win' ? 'win' : 'loss'), f.direction === 'win' ? 'loss → win' : 'win → loss'));
       row.appendChild(text('span', 't', ' ' + f.instruction.slice(0, 140)));
       row.addEventListener('click', function () { show(f); });
@@ -86,6 +86,11 @@ const CLIENT_FLIPS_JS = String.raw`
   if (flips.length) show(flips[0]);
 })();
 `;
+
+const FLIP_STYLES = `.flip-grid{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:.6rem}
+.flip-list{height:520px;overflow-y:auto;border:1px solid var(--line);border-radius:6px}
+.flip-row{display:block;width:100%;text-align:left;font:inherit;background:none;border:0;border-bottom:1px solid var(--line);padding:.3rem .5rem;cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.flip-row:hover{background:#f3f6fb}`;
 
 const sign = (x: number): string => `${x >= 0 ? '+' : ''}${fixed(x)}`;
 const pv = (p: number): string => (Number.isNaN(p) ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
@@ -127,12 +132,12 @@ ${datasets}
 <div class="ex-controls"><select id="flip-direction" aria-label="direction"><option value="">both directions</option><option value="win">loss → win</option><option value="loss">win → loss</option></select>
 <select id="flip-dataset" aria-label="dataset"><option value="">all datasets</option>${dsOptions}</select>
 <input id="flip-search" type="search" placeholder="search text" aria-label="search"> <span id="flip-count" class="small muted"></span></div>
-<div class="ex-wrap"><div class="ex-list" id="flip-list"></div><div class="ex-detail" id="flip-detail"></div></div>
+<div class="ex-wrap"><div class="flip-list" id="flip-list"></div><div class="ex-detail" id="flip-detail"></div></div>
 <footer>Rendered by alpaca-eval-pipeline (aep compare).</footer>
 </main>`;
   return renderPage({
     title: `${c.b.name} vs ${c.a.name} — AlpacaEval 2.0 comparison`,
-    styles: `${REPORT_STYLES}\n.flip-grid{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:.6rem}`,
+    styles: `${REPORT_STYLES}\n${FLIP_STYLES}`,
     body,
     data: { 'flips-data': w.flips },
     scripts: [CLIENT_COMMON_JS, CLIENT_FLIPS_JS],
