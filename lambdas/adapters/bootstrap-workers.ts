@@ -8,22 +8,23 @@ import { mergeReplicates, runReplicates, splitRange, type BootstrapPlan, type Re
 import type { ReplicateRunner } from '../ports.ts';
 
 /**
- * Below this many replicates per thread, starting a worker (a fresh isolate that loads the TypeScript loader and the
- * solver) costs more than it saves: bench/lc-bootstrap.bench.ts measured 0.58 s in this thread against 0.67 s split
- * over two threads for B = 1000 on the 2-core machine.
+ * Below this many refits (replicates × models) per thread, starting a worker (a fresh isolate that loads the
+ * TypeScript loader and the solver, about 0.45 s here) costs more than it saves. Measured on the 2-core machine:
+ * one model, B = 1000: 0.65 s in this thread, 0.78 s over two; two models (aep compare), B = 1000: 1.46 s in this
+ * thread, 1.10 s over two.
  */
-const MIN_PER_THREAD = 1500;
+const MIN_REFITS_PER_THREAD = 1000;
 
 /**
  * Splits the replicates over up to `threads` threads (default: the available cores, at most 8), one per
- * MIN_PER_THREAD replicates; an explicit `threads` is used as given.
+ * MIN_REFITS_PER_THREAD refits; an explicit `threads` is used as given.
  */
 export function workerRunner(threads?: number): ReplicateRunner {
   const max = threads ?? Math.min(8, availableParallelism());
-  const minPerThread = threads === undefined ? MIN_PER_THREAD : 1;
   return {
     async run(plan, replicates) {
-      const parts = Math.max(1, Math.min(max, Math.floor(replicates / minPerThread)));
+      const byWork = Math.floor((replicates * plan.arms.length) / MIN_REFITS_PER_THREAD);
+      const parts = Math.max(1, Math.min(max, threads === undefined ? byWork : replicates));
       const ranges = splitRange(replicates, parts);
       if (ranges.length <= 1) return runReplicates(plan, 0, replicates);
       const remote = ranges.slice(1).map(([start, end]) => inWorker(plan, start, end));
