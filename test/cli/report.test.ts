@@ -149,6 +149,11 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     expect(page).toMatch(new RegExp(`<td class="n">\\+${delta.toFixed(2).replace('.', '\\.')}</td><td class="n">\\[\\d+\\.\\d\\d, \\d+\\.\\d\\d\\]</td><td class="n">[\\d.e-]+</td><td class="n">805</td>`));
     expect(page).toContain('better: the 95 % interval of ΔLC is above 0');
     expect(r.stderr).not.toContain('raw-preference tests only');
+    // each compared pair links its comparison page (what changed, flip explorer), written next to the history page
+    const href = page.match(/<a class="small" href="(compare-[^"]+\.html)">what changed<\/a>/)![1]!;
+    const cmp = await readFile(join(root, 'reports', 'org-sft', href), 'utf8');
+    expect(cmp).toContain('id="flip-list"');
+    expect(cmp).toContain(`id="delta-lc">+${delta.toFixed(2)}<`);
     expect(page).not.toContain('org/other');
   });
 

@@ -59,6 +59,13 @@ export interface LcPairResult {
   ci95: [number, number];
   p: number;
   replicates: number;
+  /** the pair's comparison page (what changed, flip explorer), relative to the history page */
+  href?: string;
+}
+
+/** File name of a pair's comparison page, next to the history page. */
+export function comparePageName(from: string, to: string): string {
+  return `compare-${historyKey(from)}--${historyKey(to)}.html`;
 }
 
 /** Key of a pair of runs in `lcComparisons`. */

@@ -80,7 +80,7 @@ export function renderHistoryPage(h: HistoryModel, options: { chartLibrary?: str
       : '<td class="n">–</td><td class="n">–</td><td class="n">–</td>';
     return `<tr><td><code>${e(c.fromCheckpoint)}</code> → <code>${e(c.toCheckpoint)}</code>${c.sameSettings ? '' : ' <span class="badge loss">settings differ</span>'}</td>${lcCells}<td class="n">${int(c.result.shared)}</td>`
       + `<td class="n">${t.mean >= 0 ? '+' : ''}${fixed(t.mean)}</td><td class="n">[${fixed(t.ci95[0])}, ${fixed(t.ci95[1])}]</td><td class="n">${fixed(t.t)}</td><td class="n">${pValue(t.p)}</td>`
-      + `<td class="n">${s.better} / ${s.worse} / ${s.equal}</td><td class="n">${pValue(s.p)}</td><td>${verdict(c, h.alpha)}</td></tr>`;
+      + `<td class="n">${s.better} / ${s.worse} / ${s.equal}</td><td class="n">${pValue(s.p)}</td><td>${verdict(c, h.alpha)}${c.lc?.href ? ` <a class="small" href="${e(c.lc.href)}">what changed</a>` : ''}</td></tr>`;
   }).join('\n');
   const points = h.runs.filter((r) => r.metrics).map((r) => ({
     label: r.checkpoint.slice(0, 14), lc: r.metrics!.lc, lcSe: r.metrics!.lcSe, wr: r.metrics!.winRate, wrSe: r.metrics!.winRateSe,

@@ -75,7 +75,9 @@ export async function publishRunReport(store: BlobStore, runPrefix: string, opti
   }
   const replicates = options.bootstrap?.replicates ?? DEFAULT_BOOTSTRAP_REPLICATES;
   const lc = replicates > 0
-    ? await lcPairComparisons(store, consecutivePairs(entries), { ...options.bootstrap, replicates, runner: options.bootstrap?.runner ?? inThreadRunner })
+    ? await lcPairComparisons(store, consecutivePairs(entries), { ...options.bootstrap, replicates, runner: options.bootstrap?.runner ?? inThreadRunner }, {
+      pagesPrefix: `reports/${family}/`,
+    })
     : { results: undefined, skipped: [] };
   const history = buildHistoryModel({ model: manifest.config.model, runs: entries, lcComparisons: lc.results });
   await store.put(keys.history, renderHistoryPage(history, { chartLibrary }), HTML);

@@ -6,7 +6,9 @@ import { parseManifest, type RunManifest } from '../../core/run/manifest.ts';
 import { parseAnnotations, type AnnotationRow } from '../../core/annotations.ts';
 import { parseGamedTable } from '../../core/metrics/glm/gamed-table.ts';
 import { RUN_FILES, RUNS_PREFIX, runPrefix } from '../../core/run/layout.ts';
-import { pairKey, type HistoryRunInput, type LcPairResult } from '../../core/report/history-model.ts';
+import { renderComparePage } from '../../core/report/compare-page.ts';
+import { comparePageName, pairKey, type HistoryRunInput, type LcPairResult } from '../../core/report/history-model.ts';
+import { whatChanged } from '../../core/report/what-changed.ts';
 import type { BlobStore } from '../../ports.ts';
 import type { MetricsDocument } from '../aggregate.ts';
 import { compareModels, type BootstrapSettings, type FittedLc } from '../lc-bootstrap.ts';
@@ -85,13 +87,16 @@ export const HISTORY_LC_PAIRS = 10;
 
 /**
  * ΔLC with its paired bootstrap interval for consecutive finished runs (as `aep compare`), from each run's
- * annotations.json and lc_glm.json and the newer run's recorded df_gamed.csv. A pair whose files are missing or
+ * annotations.json and lc_glm.json and the newer run's recorded df_gamed.csv; optionally each pair's comparison page
+ * (what changed, flip explorer). A pair whose files are missing or
  * unreadable is left out (the page then shows the raw-preference tests for it) and named in `skipped`.
  */
 export async function lcPairComparisons(
   store: BlobStore,
   pairs: ReadonlyArray<readonly [{ runId: string }, { runId: string }]>,
   settings: BootstrapSettings,
+  /** pagesPrefix: also write each pair's comparison page (what changed, flips) under this key prefix */
+  options: { pagesPrefix?: string } = {},
 ): Promise<{ results: Map<string, LcPairResult>; skipped: string[] }> {
   const results = new Map<string, LcPairResult>();
   const skipped: string[] = [];
@@ -124,7 +129,15 @@ export async function lcPairComparisons(
       if (!gamedText) throw new Error(`${store.locate(runPrefix(b.runId) + RUN_FILES.gamed)} is missing`);
       const gamed = parseGamedTable(gamedText, store.locate(runPrefix(b.runId) + RUN_FILES.gamed));
       const c = await compareModels({ ...ra, name: a.runId }, { ...rb, name: b.runId }, gamed, settings);
-      results.set(pairKey(a.runId, b.runId), { delta: c.delta_length_controlled_winrate, ci95: c.ci95, p: c.p_value, replicates: settings.replicates });
+      const href = comparePageName(a.runId, b.runId);
+      if (options.pagesPrefix !== undefined) {
+        const what = whatChanged(ra.rows, rb.rows, { winRate: c.delta_win_rate, lc: c.delta_length_controlled_winrate });
+        await store.put(options.pagesPrefix + href, renderComparePage({ ...c, what_changed: what, warnings: [] }), { contentType: 'text/html; charset=utf-8' });
+      }
+      results.set(pairKey(a.runId, b.runId), {
+        delta: c.delta_length_controlled_winrate, ci95: c.ci95, p: c.p_value, replicates: settings.replicates,
+        ...(options.pagesPrefix !== undefined ? { href } : {}),
+      });
     } catch (err) {
       skipped.push(`${a.runId} → ${b.runId}: ${(err as Error).message}`);
     }
