@@ -84,16 +84,15 @@ export function aggregateCommand(): Command {
     }));
 }
 
-/** `--bootstrap N`: replicates of the instruction bootstrap (0 = off). Shared by aggregate and compare. */
-export function bootstrapOption(defaultReplicates = DEFAULT_BOOTSTRAP_REPLICATES): Option {
-  return new Option('--bootstrap <n>', 'bootstrap replicates over instructions for the 95% intervals (0 = off; fixed seed, deterministic)')
-    .default(defaultReplicates)
-    .argParser(nonNegativeInt);
+/** `--bootstrap N`: replicates of the instruction bootstrap. Shared by aggregate (0 = off) and compare (at least 1). */
+export function bootstrapOption(
+  description = 'bootstrap replicates over instructions for the 95% intervals (0 = off; fixed seed, deterministic)',
+): Option {
+  return new Option('--bootstrap <n>', description).default(DEFAULT_BOOTSTRAP_REPLICATES).argParser(nonNegativeInt);
 }
 
 /** `--threads N`: worker threads of the bootstrap (the numbers do not depend on it). */
 export function threadsOption(): Option {
-  return new Option('--threads <n>', 'threads for the bootstrap (default: the available cores, at most 8; results do not depend on it)')
+  return new Option('--threads <n>', 'threads for the bootstrap (default: one per 1,000 refits, up to the available cores; results do not depend on it)')
     .argParser(positiveInt);
 }
-

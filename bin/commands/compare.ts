@@ -37,7 +37,7 @@ export function compareCommand(): Command {
     .option('--gamed <path|url>', 'df_gamed.csv for the LC GLM (default: the public HF file)')
     .addOption(new Option('--fold-order <order>', 'GroupKFold tie order of the LC cross-validation').choices(['stable', 'numpy-classic']).default('stable'))
     .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
-    .addOption(bootstrapOption())
+    .addOption(bootstrapOption('bootstrap replicates over the shared instructions (at least 1; fixed seed, deterministic)'))
     .addOption(threadsOption())
     .option('--json', 'print one JSON object on stdout (without the flipped outputs)')
     .option('--html <file>', 'also write a self-contained comparison page (what changed, flip explorer)')
