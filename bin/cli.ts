@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { aggregateCommand } from './commands/aggregate.ts';
+import { compareCommand } from './commands/compare.ts';
 import { fetchCommand, startCommand, statusCommand } from './commands/cloud.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { generateCommand } from './commands/generate.ts';
@@ -21,6 +22,7 @@ const program = new Command('aep')
   .addCommand(judgeCommand())
   .addCommand(estimateCommand())
   .addCommand(aggregateCommand())
+  .addCommand(compareCommand())
   .addCommand(startCommand())
   .addCommand(statusCommand())
   .addCommand(fetchCommand())

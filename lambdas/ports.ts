@@ -39,3 +39,13 @@ export interface LogPort {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
+
+/**
+ * Runs bootstrap replicates (`core/metrics/glm/bootstrap.ts` `runReplicates`) over contiguous index ranges — in
+ * this thread or on worker threads. The result is the same whatever the split: each replicate has its own seed.
+ */
+export interface ReplicateRunner {
+  run(
+    plan: import('./core/metrics/glm/bootstrap.ts').BootstrapPlan, replicates: number,
+  ): Promise<import('./core/metrics/glm/bootstrap.ts').ReplicateValues>;
+}

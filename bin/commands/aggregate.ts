@@ -3,9 +3,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Command, Option } from 'commander';
+import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../lambdas/core/metrics/glm/bootstrap.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { aggregate, lcDetails } from '../../lambdas/services/aggregate.ts';
-import { action, assetResolver } from './common.ts';
+import { workerRunner } from '../../lambdas/adapters/bootstrap-workers.ts';
+import { action, assetResolver, nonNegativeInt, positiveInt } from './common.ts';
 
 interface AggregateFlags {
   annotations: string;
@@ -18,9 +20,11 @@ interface AggregateFlags {
   json?: boolean;
   foldOrder: 'stable' | 'numpy-classic';
   cacheDir?: string;
+  bootstrap: number;
+  threads?: number;
 }
 
-async function readInput(path: string): Promise<{ text: string; file: string }> {
+export async function readInput(path: string): Promise<{ text: string; file: string }> {
   try {
     const bytes = await readFile(path);
     return { text: (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'), file: path };
@@ -42,6 +46,8 @@ export function aggregateCommand(): Command {
     .option('--json', 'print one JSON object (the metrics) on stdout')
     .addOption(new Option('--fold-order <order>', 'GroupKFold tie order of the LC cross-validation').choices(['stable', 'numpy-classic']).default('stable'))
     .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
+    .addOption(bootstrapOption())
+    .addOption(threadsOption())
     .action(action('aggregate', async (flags: AggregateFlags) => {
       const assets = assetResolver({ gamed: flags.gamed, 'instruction-difficulty': flags.instructionDifficulty, leaderboard: flags.leaderboard }, flags.cacheDir);
       const result = await aggregate({
@@ -50,6 +56,7 @@ export function aggregateCommand(): Command {
         name: flags.name,
         assets,
         foldOrder: flags.foldOrder,
+        bootstrap: { replicates: flags.bootstrap, runner: workerRunner(flags.threads) },
       });
       const out = resolve(flags.out);
       await mkdir(out, { recursive: true });
@@ -63,10 +70,11 @@ export function aggregateCommand(): Command {
       }
       const m = result.metrics;
       const f = (x: number) => x.toFixed(2);
+      const ci = (c: [number, number] | null) => (c ? `  95% CI [${f(c[0])}, ${f(c[1])}]` : '');
       process.stdout.write([
         `${m.name} vs ${m.baseline} (${m.n_total} judged rows${m.n_failed_annotations ? `, ${m.n_failed_annotations} failed` : ''})`,
-        `  length-controlled win rate  ${f(m.length_controlled_winrate)} ± ${f(m.lc_standard_error)}   (C-sensitivity band ${f(m.lc_sensitivity.band[0])}–${f(m.lc_sensitivity.band[1])})`,
-        `  win rate                    ${f(m.win_rate)} ± ${f(m.standard_error)}`,
+        `  length-controlled win rate  ${f(m.length_controlled_winrate)}${ci(m.length_controlled_winrate_ci95)}   (official lc_standard_error ${f(m.lc_standard_error)}; C-sensitivity band ${f(m.lc_sensitivity.band[0])}–${f(m.lc_sensitivity.band[1])})`,
+        `  win rate                    ${f(m.win_rate)}${ci(m.win_rate_ci95)}   (standard error ${f(m.standard_error)})`,
         `  discrete win rate           ${f(m.discrete_win_rate)}   wins ${m.n_wins} / losses ${m.n_wins_base} / draws ${m.n_draws}`,
         `  average length              ${m.avg_length}`,
         `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}`,
@@ -74,4 +82,17 @@ export function aggregateCommand(): Command {
         '',
       ].join('\n'));
     }));
+}
+
+/** `--bootstrap N`: replicates of the instruction bootstrap. Shared by aggregate (0 = off) and compare (at least 1). */
+export function bootstrapOption(
+  description = 'bootstrap replicates over instructions for the 95% intervals (0 = off; fixed seed, deterministic)',
+): Option {
+  return new Option('--bootstrap <n>', description).default(DEFAULT_BOOTSTRAP_REPLICATES).argParser(nonNegativeInt);
+}
+
+/** `--threads N`: worker threads of the bootstrap (the numbers do not depend on it). */
+export function threadsOption(): Option {
+  return new Option('--threads <n>', 'threads for the bootstrap (default: one per 1,000 refits, up to the available cores; results do not depend on it)')
+    .argParser(positiveInt);
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
+import { workerRunner } from '../../lambdas/adapters/bootstrap-workers.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { fixed } from '../../lambdas/core/report/html.ts';
 import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
@@ -73,10 +74,12 @@ async function report(run: string, flags: ReportFlags): Promise<void> {
   }
   const chartLibrary = await loadChartLibrary();
   if (chartLibrary === undefined) process.stderr.write('aep report: chart.js is not installed: the pages show tables but no charts\n');
-  const p = await publishRunReport(store, runPrefix(runId), { chartLibrary });
+  const p = await publishRunReport(store, runPrefix(runId), { chartLibrary, bootstrap: { runner: workerRunner() } });
+  for (const s of p.historyLcSkipped) process.stderr.write(`aep report: history shows the raw-preference tests only for ${s}\n`);
   const h = p.model.headline;
+  const ci = (c: [number, number] | null, se: number) => (c ? `[${fixed(c[0])}, ${fixed(c[1])}]` : `± ${fixed(se)}`);
   process.stdout.write([
-    `${p.model.name}: LC ${fixed(h.lc.value)} ± ${fixed(h.lc.se)} · win rate ${fixed(h.winRate.value)} ± ${fixed(h.winRate.se)} · #${p.model.leaderboard.rank ?? '–'} of ${p.model.leaderboard.size}`,
+    `${p.model.name}: LC ${fixed(h.lc.value)} ${ci(h.lc.ci95, h.lc.se)} · win rate ${fixed(h.winRate.value)} ${ci(h.winRate.ci95, h.winRate.se)} · #${p.model.leaderboard.rank ?? '–'} of ${p.model.leaderboard.size}`,
     `report     ${p.url}`,
     `published  ${store.locate(p.keys.published)}`,
     `history    ${p.historyUrl} (${p.historyRuns} run${p.historyRuns === 1 ? '' : 's'})`,

@@ -151,11 +151,18 @@ export function formatRunSummary(m: Metrics, where: SummaryPlace): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   const band = (m.lc_sensitivity as { band?: [number, number] } | undefined)?.band;
   const lb = m.leaderboard as { rank?: number; size?: number } | undefined;
+  // 95 % bootstrap intervals (metrics written with the bootstrap on)
+  const lcCi = m.length_controlled_winrate_ci95 as [number, number] | null | undefined;
+  const wrCi = m.win_rate_ci95 as [number, number] | null | undefined;
   const lines = [
     '',
     `AlpacaEval 2.0 — ${String(m.name)} (run ${where.runId})`,
-    `  LC win rate        ${f(n('length_controlled_winrate'))} ± ${f(n('lc_standard_error'))}${band ? `   (C-sensitivity ${f(band[0])}–${f(band[1])})` : ''}`,
-    `  win rate           ${f(n('win_rate'))} ± ${f(n('standard_error'))}   discrete ${f(n('discrete_win_rate'))}`,
+    ...(lcCi
+      ? [`  LC win rate        ${f(n('length_controlled_winrate'))}  95% CI [${f(lcCi[0])}, ${f(lcCi[1])}]   (official lc_standard_error ${f(n('lc_standard_error'))}${band ? `; C-sensitivity ${f(band[0])}–${f(band[1])}` : ''})`]
+      : [`  LC win rate        ${f(n('length_controlled_winrate'))} ± ${f(n('lc_standard_error'))}${band ? `   (C-sensitivity ${f(band[0])}–${f(band[1])})` : ''}`]),
+    wrCi
+      ? `  win rate           ${f(n('win_rate'))}  95% CI [${f(wrCi[0])}, ${f(wrCi[1])}]   discrete ${f(n('discrete_win_rate'))}`
+      : `  win rate           ${f(n('win_rate'))} ± ${f(n('standard_error'))}   discrete ${f(n('discrete_win_rate'))}`,
     `  wins/losses/draws  ${n('n_wins')} / ${n('n_wins_base')} / ${n('n_draws')} of ${n('n_total')}`,
     `  average length     ${n('avg_length')}`,
     `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by LC win rate)`,

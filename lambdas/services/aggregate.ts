@@ -12,6 +12,7 @@ import { lengthControlledWinRate, type LcResult } from '../core/metrics/glm/leng
 import { averageLength, winRateMetrics, type WinRateMetrics } from '../core/metrics/win-rate.ts';
 import { formatLeaderboard, insertIntoLeaderboard, parseLeaderboard, rankOf } from '../core/report/leaderboard.ts';
 import type { AssetProvenance, AssetSource } from '../ports.ts';
+import { modelIntervals, type BootstrapInfo, type BootstrapSettings } from './lc-bootstrap.ts';
 
 /** The ten metric names of the official leaderboard row (plus `mode`). */
 export interface OfficialMetrics extends WinRateMetrics {
@@ -36,6 +37,11 @@ export interface MetricsDocument extends OfficialMetrics {
     fold_order: FoldOrder;
   };
   extreme_change_warning: boolean;
+  /** 95 % bootstrap interval of LC over instructions, GLM refitted per replicate (null: bootstrap off) */
+  length_controlled_winrate_ci95: [number, number] | null;
+  /** 95 % bootstrap interval of the raw win rate over instructions (null: bootstrap off) */
+  win_rate_ci95: [number, number] | null;
+  bootstrap: BootstrapInfo | null;
   leaderboard: { rank: number | undefined; size: number; added: boolean };
   assets: Record<string, AssetProvenance & { agrees_with_gamed?: boolean; max_abs_diff?: number }>;
   warnings: string[];
@@ -50,6 +56,8 @@ export interface AggregateInput {
   foldOrder?: FoldOrder;
   /** Check the gamed table's difficulties against instruction_difficulty.csv (default true; failure to get it only warns). */
   checkInstructionDifficulty?: boolean;
+  /** Bootstrap intervals of LC and win rate (absent or replicates 0: none). */
+  bootstrap?: BootstrapSettings;
 }
 
 export interface AggregateOutput {
@@ -84,12 +92,23 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     ...wr, avg_length: avgLength, length_controlled_winrate: lc.lengthControlledWinrate, lc_standard_error: lc.lcStandardError,
   };
 
+  const boot = input.bootstrap && input.bootstrap.replicates > 0
+    ? await modelIntervals(parsed.rows, gamedRows, lc, input.bootstrap)
+    : null;
+  const ciColumns: Record<string, number> = boot
+    ? {
+      length_controlled_winrate_ci95_low: boot.length_controlled_winrate_ci95[0], length_controlled_winrate_ci95_high: boot.length_controlled_winrate_ci95[1],
+      win_rate_ci95_low: boot.win_rate_ci95[0], win_rate_ci95_high: boot.win_rate_ci95[1],
+    }
+    : {};
+
   const lb = await input.assets.text('leaderboard');
   assets.leaderboard = provenance(lb.asset);
   const { board, added } = insertIntoLeaderboard(parseLeaderboard(lb.text, lb.asset.source), name, {
     win_rate: official.win_rate, standard_error: official.standard_error, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
     n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: official.discrete_win_rate, mode: 'community',
     avg_length: official.avg_length, length_controlled_winrate: official.length_controlled_winrate, lc_standard_error: official.lc_standard_error,
+    ...ciColumns,
   });
   if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
 
@@ -102,6 +121,9 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     lc_sensitivity: { C: lc.C, band: [Math.min(...all), Math.max(...all)], neighbours },
     lc_glm: { C: lc.C, coefficients: lc.coefficients, cv_best_minus_second: lc.cv?.bestMinusSecond ?? null, fold_order: input.foldOrder ?? 'stable' },
     extreme_change_warning: lc.extremeChange.warn,
+    length_controlled_winrate_ci95: boot?.length_controlled_winrate_ci95 ?? null,
+    win_rate_ci95: boot?.win_rate_ci95 ?? null,
+    bootstrap: boot?.bootstrap ?? null,
     leaderboard: { rank: rankOf(board, name), size: board.rows.length, added },
     assets, warnings,
   };
@@ -109,7 +131,8 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
   return { metrics, lc, leaderboardCsv: formatLeaderboard(board), annotations };
 }
 
-async function checkDifficulty(
+/** Checks df_gamed.csv's difficulties against instruction_difficulty.csv; records provenance and agreement in `assets`. */
+export async function checkDifficulty(
   source: AssetSource,
   gamedRows: ReturnType<typeof parseGamedTable>,
   assets: MetricsDocument['assets'],
@@ -142,7 +165,7 @@ async function checkDifficulty(
 }
 
 /** Only the recorded facts of an asset (the resolver's object also carries its bytes). */
-function provenance(a: AssetProvenance): AssetProvenance {
+export function provenance(a: AssetProvenance): AssetProvenance {
   const { name, source, origin, sha256, pinnedSha256, matchesPin, fromCache } = a;
   return { name, source, origin, sha256, pinnedSha256, matchesPin, fromCache };
 }

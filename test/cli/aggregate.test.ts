@@ -41,9 +41,38 @@ describe('aep aggregate', () => {
     expect(written.assets['instruction-difficulty'].agrees_with_gamed).toBe(true);
     expect(written.assets.leaderboard.matchesPin).toBe(true);
     expect(written.lc_sensitivity.band[0]).toBeLessThanOrEqual(written.length_controlled_winrate);
+    // bootstrap intervals (on by default): around the point estimates, as trailing leaderboard columns
+    const [lo, hi] = written.length_controlled_winrate_ci95;
+    expect(lo).toBeLessThan(written.length_controlled_winrate);
+    expect(hi).toBeGreaterThan(written.length_controlled_winrate);
+    expect(written.win_rate_ci95[0]).toBeLessThan(written.win_rate);
+    expect(m.length_controlled_winrate_ci95).toEqual(written.length_controlled_winrate_ci95);
+    expect(written.bootstrap).toMatchObject({ replicates: 1000, resampled: 'instructions' });
+    const header = csv.split('\n')[0]!.split(',');
+    expect(header.slice(1, 12)).toEqual(['win_rate', 'standard_error', 'n_wins', 'n_wins_base', 'n_draws', 'n_total', 'discrete_win_rate', 'mode', 'avg_length', 'length_controlled_winrate', 'lc_standard_error']);
+    expect(header.slice(-4)).toEqual(['length_controlled_winrate_ci95_low', 'length_controlled_winrate_ci95_high', 'win_rate_ci95_low', 'win_rate_ci95_high']);
+    const mine = csv.split('\n').find((l) => l.startsWith('my-sft,'))!.split(',');
+    expect(Number(mine.at(-4))).toBe(lo);
     const glm = JSON.parse(await readFile(join(out, 'lc_glm.json'), 'utf8'));
     expect(glm.glm_preference).toHaveLength(805);
     expect(glm.C).toBe(readFixtureJson<{ glm: { C: number } }>(FILES.golden).glm.C);
+  });
+
+  it('--bootstrap 0 turns the intervals off: null in metrics.json, no extra leaderboard columns; the text shows the interval when on', async (ctx) => {
+    const [ann, gamed, lb] = needFixtures(ctx, FILES.annotations, FILES.gamed, FILES.leaderboard);
+    const out = await tmp();
+    const off = await runAep(['aggregate', '--annotations', ann!, '--gamed', gamed!, '--leaderboard', lb!, '--name', 'x', '--out', out, '--bootstrap', '0', '--cache-dir', await tmp()], { env: { AEP_OFFLINE: '1' } });
+    expect(off.code, off.stderr).toBe(0);
+    const written = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    expect(written.length_controlled_winrate_ci95).toBeNull();
+    expect(written.bootstrap).toBeNull();
+    expect((await readFile(join(out, 'leaderboard.csv'), 'utf8')).split('\n')[0]).not.toContain('ci95');
+    expect(off.stdout).not.toContain('95% CI');
+    const on = await runAep(['aggregate', '--annotations', ann!, '--gamed', gamed!, '--leaderboard', lb!, '--name', 'x', '--out', await tmp(), '--bootstrap', '200', '--cache-dir', await tmp()], { env: { AEP_OFFLINE: '1' } });
+    expect(on.stdout).toMatch(/length-controlled win rate {2}\d+\.\d\d {2}95% CI \[\d+\.\d\d, \d+\.\d\d\]/);
+    const bad = await runAep(['aggregate', '--annotations', ann!, '--bootstrap', '-3']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--bootstrap/);
   });
 
   it('says which flag supplies df_gamed.csv when offline with an empty cache', async (ctx) => {

@@ -91,7 +91,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     // Assess
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^hh-sft: LC \d+\.\d\d ± \d+\.\d\d · win rate \d+\.\d\d ± \d+\.\d\d · #\d+ of 224$/);
+    expect(lines[0]).toMatch(/^hh-sft: LC \d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] · win rate \d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] · #\d+ of 224$/);
     expect(lines[1]).toBe(`report     ${join(folder, 'report.html')}`);
     expect(lines[3]).toBe(`history    ${join(out, 'reports', 'W-61-hh-llama32-1b-sft', 'index.html')} (1 run)`);
     const html = await readFile(join(folder, 'report.html'), 'utf8');
@@ -129,7 +129,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     const root = await mkdtemp(join(dir, 'hist-'));
     const a = fixtureAnnotations('alpaca-7b');
     const b = fixtureAnnotations('gpt-3.5-turbo-1106');
-    await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-1000', name: 'sft' }, annotations: a, createdAt: '2026-01-01T00:00:00.000Z', costUsd: 9.1 });
+    const first = await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-1000', name: 'sft' }, annotations: a, createdAt: '2026-01-01T00:00:00.000Z', costUsd: 9.1 });
     await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-1500', name: 'sft' }, annotations: a, createdAt: '2026-01-01T12:00:00.000Z', failed: true });
     const second = await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-2000', name: 'sft' }, annotations: b, createdAt: '2026-01-02T00:00:00.000Z' });
     await writeRunFolder(root, { config: { model: 'org/other', revision: 'x', name: 'other' }, annotations: a, createdAt: '2026-01-03T00:00:00.000Z' });
@@ -143,8 +143,29 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     const expected = comparePairedRuns(a, b);
     expect(expected.shared).toBe(805);
     expect(page).toContain(`<td class="n">+${expected.tTest.mean.toFixed(2)}</td><td class="n">[${expected.tTest.ci95[0].toFixed(2)}, ${expected.tTest.ci95[1].toFixed(2)}]</td>`);
-    expect(page).toContain('better: both tests significant at 5 %');
+    // the verdict comes from the paired LC bootstrap (aep compare's ΔLC), with its interval in the table
+    const lcOf = async (runId: string) => JSON.parse(await readFile(join(root, 'runs', runId, 'lc_glm.json'), 'utf8')).length_controlled_winrate as number;
+    const delta = (await lcOf(second.runId)) - (await lcOf(first.runId));
+    expect(page).toMatch(new RegExp(`<td class="n">\\+${delta.toFixed(2).replace('.', '\\.')}</td><td class="n">\\[\\d+\\.\\d\\d, \\d+\\.\\d\\d\\]</td><td class="n">[\\d.e-]+</td><td class="n">805</td>`));
+    expect(page).toContain('better: the 95 % interval of ΔLC is above 0');
+    expect(r.stderr).not.toContain('raw-preference tests only');
+    // each compared pair links its comparison page (what changed, flip explorer), written next to the history page
+    const href = page.match(/<a class="small" href="(compare-[^"]+\.html)">what changed<\/a>/)![1]!;
+    const cmp = await readFile(join(root, 'reports', 'org-sft', href), 'utf8');
+    expect(cmp).toContain('id="flip-list"');
+    expect(cmp).toContain(`id="delta-lc">+${delta.toFixed(2)}<`);
     expect(page).not.toContain('org/other');
+  });
+
+  it('falls back to the raw-preference verdict for a pair whose run lacks its recorded df_gamed.csv, and says so', async () => {
+    const root = await mkdtemp(join(dir, 'hist-nogamed-'));
+    await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-1', name: 'sft' }, annotations: fixtureAnnotations('alpaca-7b'), createdAt: '2026-01-01T00:00:00.000Z' });
+    const second = await writeRunFolder(root, { config: { model: 'org/sft', revision: 'step-2', name: 'sft' }, annotations: fixtureAnnotations('gpt-3.5-turbo-1106'), createdAt: '2026-01-02T00:00:00.000Z', noGamedInput: true });
+    const r = await aepReport([second.runId, '--store', root]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/history shows the raw-preference tests only for .* → .*df_gamed\.csv is missing/);
+    const page = await readFile(join(root, 'reports', 'org-sft', 'index.html'), 'utf8');
+    expect(page).toContain('better: both tests significant at 5 %');
   });
 
   it('refuses a run it cannot find, and one without metrics', async () => {

@@ -47,7 +47,7 @@ describe.skipIf(missing.length > 0)('aep run', () => {
     // Assess
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/AlpacaEval 2\.0 — hh-llama32-1b-sft/);
-    expect(r.stdout).toMatch(/LC win rate\s+\d+\.\d\d ± \d+\.\d\d/);
+    expect(r.stdout).toMatch(/LC win rate\s+\d+\.\d\d  95% CI \[\d+\.\d\d, \d+\.\d\d\]   \(official lc_standard_error \d+\.\d\d/);
     expect(r.stderr).toContain('✓ Judge Chunks');
     expect(judge.chatRequests.length - judged).toBe(30);
     const runId = /run (hh-llama32-1b-sft-latest-[0-9a-f]+)/.exec(r.stdout)![1]!;

@@ -1,7 +1,7 @@
 /**
  * Builds a complete run folder (`runs/<id>/` in a directory store) from real fixture annotations, as the workflow
- * would leave it after Aggregate: manifest, config, annotations, metrics, leaderboard, lc_glm and the judge
- * template — through the real aggregate service. Reports are then rendered from it like from any run.
+ * would leave it after Aggregate: manifest, config, annotations, metrics (with 200-replicate bootstrap intervals),
+ * leaderboard, lc_glm, the judge template and inputs/df_gamed.csv — through the real aggregate service. Reports are then rendered from it like from any run.
  */
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { newManifest, type RunManifest } from '../../lambdas/core/run/manifest.ts';
@@ -9,6 +9,7 @@ import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/core/run/run-config.ts';
 import type { AssetName } from '../../lambdas/core/assets-catalog.ts';
 import { aggregate, lcDetails } from '../../lambdas/services/aggregate.ts';
+import { inThreadRunner } from '../../lambdas/services/lc-bootstrap.ts';
 import type { AssetSource } from '../../lambdas/ports.ts';
 import { RunFolder } from '../../lambdas/services/workflow/run-store.ts';
 import { readFixtureText } from '../support/fixtures.ts';
@@ -64,6 +65,8 @@ export async function writeRunFolder(root: string, options: {
   costUsd?: number;
   /** Leave out metrics (a failed run). */
   failed?: boolean;
+  /** Leave out inputs/df_gamed.csv (Prepare records it in every real run). */
+  noGamedInput?: boolean;
 }): Promise<BuiltRun> {
   const config = RunConfigSchema.parse(options.config);
   const runId = runIdFor(config);
@@ -86,7 +89,11 @@ export async function writeRunFolder(root: string, options: {
     return { runId, prefix: runPrefix(runId), manifest };
   }
   const name = config.name ?? config.model.split('/').at(-1)!;
-  const out = await aggregate({ annotations: { text, file: 'annotations.json' }, name, assets: fixtureAssets(), checkInstructionDifficulty: false });
+  const out = await aggregate({
+    annotations: { text, file: 'annotations.json' }, name, assets: fixtureAssets(), checkInstructionDifficulty: false,
+    bootstrap: { replicates: 200, runner: inThreadRunner },
+  });
+  if (!options.noGamedInput) await store.put(`${runPrefix(runId)}${RUN_FILES.gamed}`, readFixtureText('standin/df_gamed.csv'));
   await store.put(`${runPrefix(runId)}${RUN_FILES.annotations}`, text);
   await run.putJson(RUN_FILES.metrics, out.metrics);
   await store.put(`${runPrefix(runId)}${RUN_FILES.leaderboard}`, out.leaderboardCsv);

@@ -108,6 +108,12 @@ describe('run-output', () => {
       n_draws: 5, n_total: 805, avg_length: 1012, lc_sensitivity: { band: [47.5, 48.2] }, leaderboard: { rank: 13, size: 15 }, warnings: [],
     };
 
+    it('shows the 95 % bootstrap intervals when the metrics have them, keeping the official lc_standard_error', () => {
+      const text = formatRunSummary({ ...metrics, length_controlled_winrate_ci95: [45.125, 51.5], win_rate_ci95: [35, 41.25] }, { report: '/r/report.html', runId: 'run-1' });
+      expect(text).toContain('  LC win rate        48.00  95% CI [45.13, 51.50]   (official lc_standard_error 0.50; C-sensitivity 47.50–48.20)');
+      expect(text).toContain('  win rate           38.00  95% CI [35.00, 41.25]   discrete 37.50');
+    });
+
     it('keeps the headline block and adds the leaderboard table and the history link when given', () => {
       const text = formatRunSummary(metrics, { report: '/r/report.html', runId: 'run-1', leaderboardCsv: BOARD, history: '/r/history.html' });
       expect(text).toContain('AlpacaEval 2.0 — mine (run run-1)\n  LC win rate        48.00 ± 0.50   (C-sensitivity 47.50–48.20)');

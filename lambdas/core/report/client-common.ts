@@ -45,8 +45,10 @@ var AEP = (function () {
         meta.data.forEach(function (el, i) {
           var v = ds.data[i], err = ds.errorBars[i];
           var y = v !== null && typeof v === 'object' ? v.y : v;
-          if (y === null || y === undefined || err === null || err === undefined || !isFinite(err) || !isFinite(y)) return;
-          var top = scale.getPixelForValue(y + err), bottom = scale.getPixelForValue(y - err), x = el.x;
+          // a number is a half-width; a [low, high] pair is an interval (bootstrap intervals are not symmetric)
+          var range = Array.isArray(err) && isFinite(err[0]) && isFinite(err[1]);
+          if (y === null || y === undefined || err === null || err === undefined || (!range && !isFinite(err)) || !isFinite(y)) return;
+          var top = scale.getPixelForValue(range ? err[1] : y + err), bottom = scale.getPixelForValue(range ? err[0] : y - err), x = el.x;
           ctx.save();
           ctx.beginPath();
           ctx.rect(chart.chartArea.left, chart.chartArea.top, chart.chartArea.right - chart.chartArea.left, chart.chartArea.bottom - chart.chartArea.top);
@@ -75,7 +77,11 @@ var AEP = (function () {
   });
   function upper(values, errors) {
     var top = 0;
-    values.forEach(function (v, i) { if (v !== null && isFinite(v)) top = Math.max(top, v + (errors && isFinite(errors[i]) ? errors[i] : 0)); });
+    values.forEach(function (v, i) {
+      if (v === null || !isFinite(v)) return;
+      var e = errors ? errors[i] : 0;
+      top = Math.max(top, Array.isArray(e) ? (isFinite(e[1]) ? e[1] : v) : v + (isFinite(e) ? e : 0));
+    });
     return Math.min(100, Math.ceil((top + 5) / 10) * 10);
   }
   return { errorBars: errorBars, readJson: readJson, fixed: fixed, upper: upper, chartsAvailable: typeof Chart !== 'undefined' };

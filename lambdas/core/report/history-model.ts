@@ -14,7 +14,11 @@ export interface HistoryRunInput {
   revision: string | null;
   status: string;
   /** Null for a run without metrics (failed or unfinished). */
-  metrics: { lc: number; lcSe: number; winRate: number; winRateSe: number; nTotal: number; avgLength: number } | null;
+  metrics: {
+    lc: number; lcSe: number; winRate: number; winRateSe: number; nTotal: number; avgLength: number;
+    /** 95 % bootstrap intervals (metrics.json of runs aggregated with the bootstrap on) */
+    lcCi95?: [number, number] | null; winRateCi95?: [number, number] | null;
+  } | null;
   costUsd: number;
   /** What changes the numbers besides the checkpoint (judge, decoding), as one short text. */
   settings: string;
@@ -37,13 +41,46 @@ export interface HistoryComparison {
   /** Whether the two runs used the same judge and decoding settings (else the change is not only the checkpoint's). */
   sameSettings: boolean;
   result: PairedComparison;
+  /** The paired LC bootstrap (aep compare's ΔLC), when it could be computed; it decides the verdict. */
+  lc: LcPairResult | null;
   /** p < alpha in the paired t-test. */
   significant: boolean;
   /**
-   * Both tests significant in the same direction: `better` / `worse`; neither: `no change`; otherwise `mixed` (e.g.
-   * most instructions moved one way but the mean did not move significantly).
+   * With the LC bootstrap: `better` / `worse` when the 95 % interval of ΔLC excludes 0, else `no change`. Without it,
+   * from the raw-preference tests: both significant in the same direction: `better` / `worse`; neither: `no change`;
+   * otherwise `mixed` (e.g. most instructions moved one way but the mean did not move significantly).
    */
   verdict: 'better' | 'worse' | 'no change' | 'mixed';
+}
+
+/** ΔLC = LC(to) − LC(from) with its paired bootstrap interval and two-sided p-value. */
+export interface LcPairResult {
+  delta: number;
+  ci95: [number, number];
+  p: number;
+  replicates: number;
+  /** the pair's comparison page (what changed, flip explorer), relative to the history page */
+  href?: string;
+}
+
+/** File name of a pair's comparison page, next to the history page. */
+export function comparePageName(from: string, to: string): string {
+  return `compare-${historyKey(from)}--${historyKey(to)}.html`;
+}
+
+/** Key of a pair of runs in `lcComparisons`. */
+export function pairKey(from: string, to: string): string {
+  return `${from}>${to}`;
+}
+
+/** Consecutive finished runs (metrics and preferences present), oldest first: the pairs the history compares. */
+export function consecutivePairs<R extends { runId: string; createdAt: string; metrics: unknown; preferences: unknown }>(runs: readonly R[]): Array<[R, R]> {
+  const finished = sortRuns(runs).filter((r) => r.metrics !== null && r.preferences !== null);
+  return finished.slice(1).map((b, i) => [finished[i]!, b]);
+}
+
+function sortRuns<R extends { runId: string; createdAt: string }>(runs: readonly R[]): R[] {
+  return [...runs].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.runId < b.runId ? -1 : 1));
 }
 
 function verdictOf(r: PairedComparison, alpha: number): HistoryComparison['verdict'] {
@@ -68,20 +105,19 @@ export function historyKey(model: string): string {
   return model.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100) || 'model';
 }
 
-export function buildHistoryModel(input: { model: string; runs: readonly HistoryRunInput[]; alpha?: number }): HistoryModel {
+export function buildHistoryModel(input: {
+  model: string; runs: readonly HistoryRunInput[]; alpha?: number; lcComparisons?: ReadonlyMap<string, LcPairResult>;
+}): HistoryModel {
   const alpha = input.alpha ?? 0.05;
-  const sorted = [...input.runs].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.runId < b.runId ? -1 : 1));
-  const runs: HistoryRun[] = sorted.map(({ preferences: _p, ...r }) => ({ ...r, checkpoint: r.revision ?? r.runId }));
-  const finished = sorted.filter((r) => r.metrics !== null && r.preferences !== null);
-  const comparisons: HistoryComparison[] = [];
-  for (let i = 1; i < finished.length; i++) {
-    const a = finished[i - 1]!;
-    const b = finished[i]!;
+  const runs: HistoryRun[] = sortRuns(input.runs).map(({ preferences: _p, ...r }) => ({ ...r, checkpoint: r.revision ?? r.runId }));
+  const comparisons: HistoryComparison[] = consecutivePairs(input.runs).map(([a, b]) => {
     const result = comparePairedRuns(a.preferences!, b.preferences!);
-    comparisons.push({
+    const lc = input.lcComparisons?.get(pairKey(a.runId, b.runId)) ?? null;
+    const verdict = lc ? (lc.ci95[0] > 0 ? 'better' : lc.ci95[1] < 0 ? 'worse' : 'no change') : verdictOf(result, alpha);
+    return {
       from: a.runId, to: b.runId, fromCheckpoint: a.revision ?? a.runId, toCheckpoint: b.revision ?? b.runId,
-      sameSettings: a.settings === b.settings, result, significant: result.tTest.p < alpha, verdict: verdictOf(result, alpha),
-    });
-  }
+      sameSettings: a.settings === b.settings, result, lc, significant: result.tTest.p < alpha, verdict,
+    };
+  });
   return { model: input.model, runs, comparisons, alpha };
 }

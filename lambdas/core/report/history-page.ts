@@ -18,8 +18,9 @@ const CLIENT_HISTORY_JS = String.raw`
   if (!el || !d.points.length) return;
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
-  var lc = d.points.map(function (p) { return p.lc; }), lcErr = d.points.map(function (p) { return 1.96 * p.lcSe; });
-  var wr = d.points.map(function (p) { return p.wr; }), wrErr = d.points.map(function (p) { return 1.96 * p.wrSe; });
+  // the bootstrap interval when the run has one, else ±1.96 standard errors
+  var lc = d.points.map(function (p) { return p.lc; }), lcErr = d.points.map(function (p) { return p.lcCi || 1.96 * p.lcSe; });
+  var wr = d.points.map(function (p) { return p.wr; }), wrErr = d.points.map(function (p) { return p.wrCi || 1.96 * p.wrSe; });
   new Chart(el, {
     type: 'line',
     data: { labels: d.points.map(function (p) { return p.label; }), datasets: [
@@ -34,6 +35,13 @@ const CLIENT_HISTORY_JS = String.raw`
 `;
 
 function verdict(c: HistoryModel['comparisons'][number], alpha: number): string {
+  if (c.lc) {
+    switch (c.verdict) {
+      case 'better': return '<span class="badge win">better: the 95 % interval of ΔLC is above 0</span>';
+      case 'worse': return '<span class="badge loss">worse: the 95 % interval of ΔLC is below 0</span>';
+      default: return '<span class="badge tie">no detectable LC change: the 95 % interval of ΔLC contains 0</span>';
+    }
+  }
   const t = c.result.tTest;
   if (c.result.shared < 2 || Number.isNaN(t.p)) return '<span class="badge">too few shared rows</span>';
   const pct = `${alpha * 100} %`;
@@ -43,6 +51,11 @@ function verdict(c: HistoryModel['comparisons'][number], alpha: number): string 
     case 'no change': return '<span class="badge tie">no significant change</span>';
     default: return `<span class="badge">tests disagree at ${pct}: read Δ and the counts</span>`;
   }
+}
+
+/** The 95 % bootstrap interval when there is one, else ± the standard error. */
+function interval(ci: [number, number] | null | undefined, se: number): string {
+  return ci ? `<span class="small">[${fixed(ci[0])}, ${fixed(ci[1])}]</span>` : `± ${fixed(se)}`;
 }
 
 function pValue(p: number): string {
@@ -56,17 +69,23 @@ export function renderHistoryPage(h: HistoryModel, options: { chartLibrary?: str
     const m = r.metrics;
     const link = r.reportHref ? `<a href="${e(r.reportHref)}">${e(r.runId)}</a>` : e(r.runId);
     return `<tr><td data-v="${e(r.createdAt)}">${e(r.createdAt.slice(0, 16).replace('T', ' '))}</td><td data-v="${e(r.checkpoint)}"><code>${e(r.checkpoint)}</code></td><td>${link}</td>`
-      + `<td class="n" data-v="${m ? m.lc : ''}">${m ? `${fixed(m.lc)} ± ${fixed(m.lcSe)}` : '–'}</td><td class="n" data-v="${m ? m.winRate : ''}">${m ? `${fixed(m.winRate)} ± ${fixed(m.winRateSe)}` : '–'}</td>`
+      + `<td class="n" data-v="${m ? m.lc : ''}">${m ? `${fixed(m.lc)} ${interval(m.lcCi95, m.lcSe)}` : '–'}</td><td class="n" data-v="${m ? m.winRate : ''}">${m ? `${fixed(m.winRate)} ${interval(m.winRateCi95, m.winRateSe)}` : '–'}</td>`
       + `<td class="n" data-v="${m ? m.avgLength : ''}">${m ? int(m.avgLength) : '–'}</td><td class="n" data-v="${r.costUsd}">${usd(r.costUsd)}</td><td>${m ? '' : e(r.status)}<span class="small muted">${e(r.settings)}</span></td></tr>`;
   }).join('\n');
   const cmpRows = h.comparisons.map((c) => {
     const t = c.result.tTest;
     const s = c.result.signTest;
-    return `<tr><td><code>${e(c.fromCheckpoint)}</code> → <code>${e(c.toCheckpoint)}</code>${c.sameSettings ? '' : ' <span class="badge loss">settings differ</span>'}</td><td class="n">${int(c.result.shared)}</td>`
+    const lcCells = c.lc
+      ? `<td class="n">${c.lc.delta >= 0 ? '+' : ''}${fixed(c.lc.delta)}</td><td class="n">[${fixed(c.lc.ci95[0])}, ${fixed(c.lc.ci95[1])}]</td><td class="n">${pValue(c.lc.p)}</td>`
+      : '<td class="n">–</td><td class="n">–</td><td class="n">–</td>';
+    return `<tr><td><code>${e(c.fromCheckpoint)}</code> → <code>${e(c.toCheckpoint)}</code>${c.sameSettings ? '' : ' <span class="badge loss">settings differ</span>'}</td>${lcCells}<td class="n">${int(c.result.shared)}</td>`
       + `<td class="n">${t.mean >= 0 ? '+' : ''}${fixed(t.mean)}</td><td class="n">[${fixed(t.ci95[0])}, ${fixed(t.ci95[1])}]</td><td class="n">${fixed(t.t)}</td><td class="n">${pValue(t.p)}</td>`
-      + `<td class="n">${s.better} / ${s.worse} / ${s.equal}</td><td class="n">${pValue(s.p)}</td><td>${verdict(c, h.alpha)}</td></tr>`;
+      + `<td class="n">${s.better} / ${s.worse} / ${s.equal}</td><td class="n">${pValue(s.p)}</td><td>${verdict(c, h.alpha)}${c.lc?.href ? ` <a class="small" href="${e(c.lc.href)}">what changed</a>` : ''}</td></tr>`;
   }).join('\n');
-  const points = h.runs.filter((r) => r.metrics).map((r) => ({ label: r.checkpoint.slice(0, 14), lc: r.metrics!.lc, lcSe: r.metrics!.lcSe, wr: r.metrics!.winRate, wrSe: r.metrics!.winRateSe }));
+  const points = h.runs.filter((r) => r.metrics).map((r) => ({
+    label: r.checkpoint.slice(0, 14), lc: r.metrics!.lc, lcSe: r.metrics!.lcSe, wr: r.metrics!.winRate, wrSe: r.metrics!.winRateSe,
+    lcCi: r.metrics!.lcCi95 ?? null, wrCi: r.metrics!.winRateCi95 ?? null,
+  }));
   const body = `<main>
 <h1>${e(h.model)} <span class="muted">checkpoint history</span></h1>
 <p class="sub">${h.runs.length} run(s) of this model in the results store, oldest first. AlpacaEval 2.0 against the GPT-4 Turbo reference.</p>
@@ -77,8 +96,8 @@ ${charts ? '' : '<p class="note" id="no-charts">The charting library was not ava
 ${runRows}
 </tbody></table></div>
 <h2>Is the change real?</h2>
-<p class="small">For two consecutive runs, the per-instruction judge preferences are paired over the instructions both judged (failed judgements dropped). Δ is the mean of (preference<sub>new</sub> − preference<sub>old</sub>) × 100: the change of the raw win rate in points over the shared instructions. <b>Paired t-test</b> (two-sided, n − 1 degrees of freedom) gives t, its p-value and the 95 % confidence interval of Δ; the exact two-sided <b>sign test</b> (better / worse / equal rows) checks the same without assuming normality. A change is called better or worse when both tests have p &lt; ${h.alpha} in the same direction; when only one does, the tests disagree (typically: most instructions moved one way by a little, a few the other way by a lot). The LC win rate is a model-level fit and has no per-instruction pairing; a real change in the raw preferences is the evidence behind an LC change.</p>
-${h.comparisons.length ? `<table id="history-tests"><thead><tr><th>runs</th><th class="n">shared</th><th class="n">Δ win rate</th><th class="n">95 % CI</th><th class="n">t</th><th class="n">p (t-test)</th><th class="n">better / worse / equal</th><th class="n">p (sign test)</th><th>verdict</th></tr></thead><tbody>
+<p class="small">For two consecutive runs, the per-instruction judge preferences are paired over the instructions both judged (failed judgements dropped). Δ is the mean of (preference<sub>new</sub> − preference<sub>old</sub>) × 100: the change of the raw win rate in points over the shared instructions. <b>Paired t-test</b> (two-sided, n − 1 degrees of freedom) gives t, its p-value and the 95 % confidence interval of Δ; the exact two-sided <b>sign test</b> (better / worse / equal rows) checks the same without assuming normality. <b>ΔLC</b> is the change of the LC win rate with its 95 % interval and two-sided p-value from a paired bootstrap over the shared instructions (the same resample for both runs, each run's GLM refitted at its own C, as <code>aep compare</code> does); when it is there it decides the verdict: better or worse when its interval excludes 0. Without it (runs without lc_glm.json), a change is called better or worse when both raw-preference tests have p &lt; ${h.alpha} in the same direction; when only one does, the tests disagree (typically: most instructions moved one way by a little, a few the other way by a lot).</p>
+${h.comparisons.length ? `<table id="history-tests"><thead><tr><th>runs</th><th class="n">ΔLC</th><th class="n">95 % CI (bootstrap)</th><th class="n">p (bootstrap)</th><th class="n">shared</th><th class="n">Δ win rate</th><th class="n">95 % CI</th><th class="n">t</th><th class="n">p (t-test)</th><th class="n">better / worse / equal</th><th class="n">p (sign test)</th><th>verdict</th></tr></thead><tbody>
 ${cmpRows}
 </tbody></table>` : '<p class="muted" id="history-tests-none">Fewer than two finished runs: nothing to compare yet.</p>'}
 <footer>Rendered by alpaca-eval-pipeline from the run folders under <code>runs/</code>.</footer>

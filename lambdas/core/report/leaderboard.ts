@@ -23,8 +23,8 @@ export interface Leaderboard {
   rows: LeaderboardRow[];
 }
 
-/** Values of the evaluated model's row. */
-export type NewLeaderboardRow = Record<(typeof LEADERBOARD_COLUMNS)[number], number | string>;
+/** Values of the evaluated model's row (columns not on the board are appended after the official ones). */
+export type NewLeaderboardRow = Record<(typeof LEADERBOARD_COLUMNS)[number], number | string> & { [extra: string]: number | string };
 
 export function parseLeaderboard(text: string, file: string): Leaderboard {
   const table = parseCsv(text, file);

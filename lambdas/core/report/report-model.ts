@@ -34,6 +34,10 @@ export interface ReportMetrics {
   n_failed_annotations?: number;
   annotator?: string | null;
   lc_sensitivity: { band: [number, number] };
+  /** 95 % bootstrap intervals (absent in metrics written before them, null when the bootstrap was off) */
+  length_controlled_winrate_ci95?: [number, number] | null;
+  win_rate_ci95?: [number, number] | null;
+  bootstrap?: { replicates: number } | null;
   extreme_change_warning: boolean;
   warnings: string[];
   leaderboard: { rank: number | undefined; size: number };
@@ -68,8 +72,8 @@ export interface GenerationSettings {
 }
 
 export interface Headline {
-  lc: { value: number; se: number; band: [number, number] };
-  winRate: { value: number; se: number };
+  lc: { value: number; se: number; band: [number, number]; ci95: [number, number] | null; replicates: number | null };
+  winRate: { value: number; se: number; ci95: [number, number] | null };
   discreteWinRate: number;
   wins: number;
   losses: number;
@@ -162,8 +166,11 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
   return {
     name: m.name, runId: man.runId, model: cfg.model, revision: cfg.revision ?? null, createdAt: man.createdAt, status: man.status,
     headline: {
-      lc: { value: m.length_controlled_winrate, se: m.lc_standard_error, band: m.lc_sensitivity.band },
-      winRate: { value: m.win_rate, se: m.standard_error },
+      lc: {
+        value: m.length_controlled_winrate, se: m.lc_standard_error, band: m.lc_sensitivity.band,
+        ci95: m.length_controlled_winrate_ci95 ?? null, replicates: m.bootstrap?.replicates ?? null,
+      },
+      winRate: { value: m.win_rate, se: m.standard_error, ci95: m.win_rate_ci95 ?? null },
       discreteWinRate: m.discrete_win_rate,
       wins: m.n_wins, losses: m.n_wins_base, draws: m.n_draws,
       avgLength: m.avg_length,

@@ -45,8 +45,13 @@ export function headlineSection(m: RunReportModel, links: { history?: string }):
 <p class="sub">model <code>${e(m.model)}</code>${m.revision ? ` @ <code>${e(m.revision)}</code>` : ''} · run <code>${e(m.runId)}</code> · ${e(m.createdAt.slice(0, 19).replace('T', ' '))} UTC · ${e(m.status)}${links.history ? ` · <a href="${e(links.history)}">checkpoint history</a>` : ''}</p>
 ${warnings}
 <div class="cards">
-${card('LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small>± ${fixed(h.lc.se)}</small>`, `C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')}
-${card('Win rate', `<span id="wr-value">${fixed(h.winRate.value)}</span> <small>± ${fixed(h.winRate.se)}</small>`, `discrete win rate ${fixed(h.discreteWinRate)}`, 'main')}
+${h.lc.ci95
+    ? card('LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small id="lc-ci">[${fixed(h.lc.ci95[0])}, ${fixed(h.lc.ci95[1])}]</small>`,
+      `95 % bootstrap interval (${int(h.lc.replicates ?? 0)} resamples of the instructions, GLM refitted) · official lc_standard_error ± ${fixed(h.lc.se)} (fit uncertainty not included) · C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')
+    : card('LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small>± ${fixed(h.lc.se)}</small>`, `C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')}
+${h.winRate.ci95
+    ? card('Win rate', `<span id="wr-value">${fixed(h.winRate.value)}</span> <small id="wr-ci">[${fixed(h.winRate.ci95[0])}, ${fixed(h.winRate.ci95[1])}]</small>`, `95 % bootstrap interval · standard error ± ${fixed(h.winRate.se)} · discrete win rate ${fixed(h.discreteWinRate)}`, 'main')
+    : card('Win rate', `<span id="wr-value">${fixed(h.winRate.value)}</span> <small>± ${fixed(h.winRate.se)}</small>`, `discrete win rate ${fixed(h.discreteWinRate)}`, 'main')}
 ${card('Wins / losses / draws', `<span id="wld">${int(h.wins)} / ${int(h.losses)} / ${int(h.draws)}</span>`, `of ${int(h.rows.judged)} judged rows`)}
 ${card('Average length', int(h.avgLength), `reference ${int(h.referenceAvgLength)} · ratio ${fixed(ratio)} (code points)`)}
 ${card('Leaderboard', m.leaderboard.rank === null ? '–' : `#${m.leaderboard.rank}`, `of ${m.leaderboard.size} by LC win rate`)}

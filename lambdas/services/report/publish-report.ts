@@ -4,14 +4,16 @@
  * stack's CloudFront serves). Used by the workflow's Render Report step and by `aep report`. Does not touch the
  * run manifest.
  */
-import { buildHistoryModel, historyKey } from '../../core/report/history-model.ts';
+import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../core/metrics/glm/bootstrap.ts';
+import { buildHistoryModel, consecutivePairs, historyKey } from '../../core/report/history-model.ts';
 import { renderHistoryPage } from '../../core/report/history-page.ts';
 import { buildRunReportModel, type ReportMetrics, type RunReportModel } from '../../core/report/report-model.ts';
 import { renderRunReportModel } from '../../core/report/run-report.ts';
 import { RUN_FILES } from '../../core/run/layout.ts';
 import type { BlobStore } from '../../ports.ts';
 import { RunFolder } from '../workflow/run-store.ts';
-import { historyEntry, manifestsOfModel } from './run-history.ts';
+import { inThreadRunner, type BootstrapSettings } from '../lc-bootstrap.ts';
+import { historyEntry, lcPairComparisons, manifestsOfModel } from './run-history.ts';
 
 const HTML = { contentType: 'text/html; charset=utf-8' };
 
@@ -20,6 +22,8 @@ export interface PublishReportOptions {
   chartLibrary?: string;
   /** Public base URL of `reports/` (the CloudFront distribution), for the returned URLs. */
   reportsBaseUrl?: string;
+  /** The paired LC bootstrap between consecutive checkpoints (default: 1000 replicates in this thread; 0 = off). */
+  bootstrap?: Partial<BootstrapSettings>;
 }
 
 export interface PublishedReport {
@@ -32,6 +36,8 @@ export interface PublishedReport {
   historyUrl: string;
   /** Runs on the history page. */
   historyRuns: number;
+  /** Consecutive pairs the paired LC bootstrap could not be computed for (why), shown with the raw tests only. */
+  historyLcSkipped: string[];
 }
 
 export async function publishRunReport(store: BlobStore, runPrefix: string, options: PublishReportOptions = {}): Promise<PublishedReport> {
@@ -67,7 +73,13 @@ export async function publishRunReport(store: BlobStore, runPrefix: string, opti
     // this run is finishing now: its manifest still says "running"
     entries.push(current ? { ...entry, status: 'succeeded' } : entry);
   }
-  const history = buildHistoryModel({ model: manifest.config.model, runs: entries });
+  const replicates = options.bootstrap?.replicates ?? DEFAULT_BOOTSTRAP_REPLICATES;
+  const lc = replicates > 0
+    ? await lcPairComparisons(store, consecutivePairs(entries), { ...options.bootstrap, replicates, runner: options.bootstrap?.runner ?? inThreadRunner }, {
+      pagesPrefix: `reports/${family}/`,
+    })
+    : { results: undefined, skipped: [] };
+  const history = buildHistoryModel({ model: manifest.config.model, runs: entries, lcComparisons: lc.results });
   await store.put(keys.history, renderHistoryPage(history, { chartLibrary }), HTML);
 
   const base = options.reportsBaseUrl?.replace(/\/$/, '');
@@ -77,6 +89,7 @@ export async function publishRunReport(store: BlobStore, runPrefix: string, opti
     url: base ? `${base}/${manifest.runId}/index.html` : store.locate(keys.report),
     historyUrl: base ? `${base}/${family}/index.html` : store.locate(keys.history),
     historyRuns: entries.length,
+    historyLcSkipped: lc.skipped,
   };
 }
 

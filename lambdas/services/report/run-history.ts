@@ -3,12 +3,18 @@
  * names the same model, with its metrics, cost, settings and per-instruction preferences.
  */
 import { parseManifest, type RunManifest } from '../../core/run/manifest.ts';
-import { RUN_FILES, RUNS_PREFIX } from '../../core/run/layout.ts';
-import type { HistoryRunInput } from '../../core/report/history-model.ts';
+import { parseAnnotations, type AnnotationRow } from '../../core/annotations.ts';
+import { parseGamedTable } from '../../core/metrics/glm/gamed-table.ts';
+import { RUN_FILES, RUNS_PREFIX, runPrefix } from '../../core/run/layout.ts';
+import { renderComparePage } from '../../core/report/compare-page.ts';
+import { comparePageName, pairKey, type HistoryRunInput, type LcPairResult } from '../../core/report/history-model.ts';
+import { whatChanged } from '../../core/report/what-changed.ts';
 import type { BlobStore } from '../../ports.ts';
 import type { MetricsDocument } from '../aggregate.ts';
+import { compareModels, type BootstrapSettings, type FittedLc } from '../lc-bootstrap.ts';
 
-type MetricsFields = Pick<MetricsDocument, 'name' | 'length_controlled_winrate' | 'lc_standard_error' | 'win_rate' | 'standard_error' | 'n_total' | 'avg_length'>;
+type MetricsFields = Pick<MetricsDocument, 'name' | 'length_controlled_winrate' | 'lc_standard_error' | 'win_rate' | 'standard_error' | 'n_total' | 'avg_length'>
+  & Partial<Pick<MetricsDocument, 'length_controlled_winrate_ci95' | 'win_rate_ci95'>>;
 
 /** Judge and decoding: what changes the numbers besides the checkpoint. */
 export function settingsText(m: RunManifest): string {
@@ -50,6 +56,7 @@ export async function historyEntry(
     metrics: metrics && {
       lc: metrics.length_controlled_winrate, lcSe: metrics.lc_standard_error, winRate: metrics.win_rate, winRateSe: metrics.standard_error,
       nTotal: metrics.n_total, avgLength: metrics.avg_length,
+      lcCi95: metrics.length_controlled_winrate_ci95 ?? null, winRateCi95: metrics.win_rate_ci95 ?? null,
     },
     costUsd: manifest.costUsd.judge,
     settings: settingsText(manifest),
@@ -73,4 +80,67 @@ export async function manifestsOfModel(store: BlobStore, model: string): Promise
     }
   }
   return out;
+}
+
+/** At most this many consecutive pairs (the latest) get the LC bootstrap on the history page; older ones keep the raw tests. */
+export const HISTORY_LC_PAIRS = 10;
+
+/**
+ * ΔLC with its paired bootstrap interval for consecutive finished runs (as `aep compare`), from each run's
+ * annotations.json and lc_glm.json and the newer run's recorded df_gamed.csv; optionally each pair's comparison page
+ * (what changed, flip explorer). A pair whose files are missing or
+ * unreadable is left out (the page then shows the raw-preference tests for it) and named in `skipped`.
+ */
+export async function lcPairComparisons(
+  store: BlobStore,
+  pairs: ReadonlyArray<readonly [{ runId: string }, { runId: string }]>,
+  settings: BootstrapSettings,
+  /** pagesPrefix: also write each pair's comparison page (what changed, flips) under this key prefix */
+  options: { pagesPrefix?: string } = {},
+): Promise<{ results: Map<string, LcPairResult>; skipped: string[] }> {
+  const results = new Map<string, LcPairResult>();
+  const skipped: string[] = [];
+  const loaded = new Map<string, Promise<{ rows: AnnotationRow[]; lc: FittedLc; file: string }>>();
+  const load = (runId: string) => {
+    let p = loaded.get(runId);
+    if (!p) {
+      p = (async () => {
+        const base = runPrefix(runId);
+        const file = store.locate(base + RUN_FILES.annotations);
+        const [annotations, glm, metrics] = await Promise.all([
+          text(store, base + RUN_FILES.annotations), text(store, base + RUN_FILES.lcGlm), text(store, base + RUN_FILES.metrics),
+        ]);
+        if (!annotations || !glm || !metrics) throw new Error(`${store.locate(base)} lacks annotations.json, lc_glm.json or metrics.json`);
+        const g = JSON.parse(glm) as { is_baseline: boolean; C: number | null; coefficients: Record<string, number>; length_controlled_winrate: number };
+        const m = JSON.parse(metrics) as { win_rate: number };
+        return {
+          rows: parseAnnotations(annotations, file).rows, file,
+          lc: { isBaseline: g.is_baseline, C: g.C, coefficients: g.coefficients, lengthControlledWinrate: g.length_controlled_winrate, winRate: m.win_rate },
+        };
+      })();
+      loaded.set(runId, p);
+    }
+    return p;
+  };
+  for (const [a, b] of pairs.slice(-HISTORY_LC_PAIRS)) {
+    try {
+      const [ra, rb] = await Promise.all([load(a.runId), load(b.runId)]);
+      const gamedText = await text(store, runPrefix(b.runId) + RUN_FILES.gamed);
+      if (!gamedText) throw new Error(`${store.locate(runPrefix(b.runId) + RUN_FILES.gamed)} is missing`);
+      const gamed = parseGamedTable(gamedText, store.locate(runPrefix(b.runId) + RUN_FILES.gamed));
+      const c = await compareModels({ ...ra, name: a.runId }, { ...rb, name: b.runId }, gamed, settings);
+      const href = comparePageName(a.runId, b.runId);
+      if (options.pagesPrefix !== undefined) {
+        const what = whatChanged(ra.rows, rb.rows, { winRate: c.delta_win_rate, lc: c.delta_length_controlled_winrate });
+        await store.put(options.pagesPrefix + href, renderComparePage({ ...c, what_changed: what, warnings: [] }), { contentType: 'text/html; charset=utf-8' });
+      }
+      results.set(pairKey(a.runId, b.runId), {
+        delta: c.delta_length_controlled_winrate, ci95: c.ci95, p: c.p_value, replicates: settings.replicates,
+        ...(options.pagesPrefix !== undefined ? { href } : {}),
+      });
+    } catch (err) {
+      skipped.push(`${a.runId} → ${b.runId}: ${(err as Error).message}`);
+    }
+  }
+  return { results, skipped };
 }

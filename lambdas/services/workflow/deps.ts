@@ -4,7 +4,7 @@
  * the same code in both places.
  */
 import type { AssetOverridesSchema } from '../../core/run/run-config.ts';
-import type { AssetSource, BlobStore, LogPort } from '../../ports.ts';
+import type { AssetSource, BlobStore, LogPort, ReplicateRunner } from '../../ports.ts';
 import type { z } from 'zod';
 
 export type AssetOverrides = z.infer<typeof AssetOverridesSchema>;
@@ -21,4 +21,6 @@ export interface WorkflowDeps {
   log: LogPort;
   now(): Date;
   versions: { pipeline: string; node: string };
+  /** Runs LC bootstrap replicates (default: in this thread). */
+  replicateRunner?: ReplicateRunner;
 }

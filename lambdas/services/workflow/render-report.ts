@@ -23,7 +23,10 @@ export async function renderReportStep(
   let manifest = startStage(await run.requireManifest(), 'report', now());
   const chartLibrary = options.chartLibrary ?? (await loadChartLibrary());
   if (chartLibrary === undefined) deps.log.warn('chart.js is not installed next to the code: the report has tables but no charts');
-  const published = await publishRunReport(deps.store, event.runPrefix, { chartLibrary, reportsBaseUrl: options.reportsBaseUrl });
+  const published = await publishRunReport(deps.store, event.runPrefix, {
+    chartLibrary, reportsBaseUrl: options.reportsBaseUrl, bootstrap: deps.replicateRunner ? { runner: deps.replicateRunner } : undefined,
+  });
+  for (const s of published.historyLcSkipped) deps.log.warn('history: no paired LC bootstrap for a pair of runs', { pair: s });
   const { url, historyUrl } = published;
   manifest = finishStage(manifest, 'report', now(), { details: { url, historyUrl, historyRuns: published.historyRuns, charts: chartLibrary !== undefined } });
   manifest = { ...manifest, status: 'succeeded' };

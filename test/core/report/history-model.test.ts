@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildHistoryModel, historyKey, type HistoryRunInput } from '../../../lambdas/core/report/history-model.ts';
+import { buildHistoryModel, historyKey, pairKey, type HistoryRunInput } from '../../../lambdas/core/report/history-model.ts';
 import { renderHistoryPage } from '../../../lambdas/core/report/history-page.ts';
 
 function run(id: string, createdAt: string, prefs: (number | null)[] | null, extra: Partial<HistoryRunInput> = {}): HistoryRunInput {
@@ -21,6 +21,30 @@ describe('history-model', () => {
   });
 
   describe('buildHistoryModel', () => {
+    it('takes the verdict from the paired LC bootstrap when given (interval vs 0), else from the raw tests; the page shows ΔLC and the intervals', () => {
+      const runs = [
+        run('a', '2026-01-01', [1.2, 1.4, 1.5, 1.1]),
+        run('b', '2026-02-01', [1.9, 1.8, 1.9, 1.7], { metrics: { lc: 12, lcSe: 1, winRate: 12, winRateSe: 1, nTotal: 4, avgLength: 100, lcCi95: [9.5, 14.25], winRateCi95: [8, 16] } }),
+        run('c', '2026-03-01', [1.9, 1.8, 1.9, 1.8]),
+      ];
+      const lcComparisons = new Map([
+        [pairKey('a', 'b'), { delta: -0.5, ci95: [-2.5, 1.5] as [number, number], p: 0.61, replicates: 1000 }],
+        [pairKey('b', 'c'), { delta: 3, ci95: [0.25, 5.5] as [number, number], p: 0.02, replicates: 1000 }],
+      ]);
+      const h = buildHistoryModel({ model: 'org/m', runs, lcComparisons });
+      expect(h.comparisons.map((c) => c.verdict)).toEqual(['no change', 'better']);
+      expect(h.comparisons[0]!.lc?.ci95).toEqual([-2.5, 1.5]);
+      const worse = buildHistoryModel({ model: 'org/m', runs, lcComparisons: new Map([[pairKey('a', 'b'), { delta: -3, ci95: [-5, -0.1] as [number, number], p: 0.01, replicates: 1000 }]]) });
+      expect(worse.comparisons[0]!.verdict).toBe('worse');
+      expect(worse.comparisons[1]!.lc).toBeNull();
+      const page = renderHistoryPage(h);
+      expect(page).toContain('<td class="n">-0.50</td><td class="n">[-2.50, 1.50]</td><td class="n">0.6100</td>');
+      expect(page).toContain('no detectable LC change: the 95 % interval of ΔLC contains 0');
+      expect(page).toContain('better: the 95 % interval of ΔLC is above 0');
+      expect(page).toContain('<span class="small">[9.50, 14.25]</span>');
+      expect(page).toContain('"lcCi":[9.5,14.25]');
+    });
+
     it('orders runs by date and compares consecutive finished runs, skipping a failed one in between', () => {
       const h = buildHistoryModel({
         model: 'org/m',

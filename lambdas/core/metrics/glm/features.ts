@@ -51,6 +51,10 @@ export interface TrainingSet {
   p: Float64Array;
   /** base weight s_r: 1 for model rows, λ/2 for gamed rows */
   s: Float64Array;
+  /** df_gamed row number of training rows 0..nGamed−1 */
+  gamedRow: Int32Array;
+  /** model row of training rows nGamed..R−1 */
+  modelRow: Int32Array;
 }
 
 /** Python `float(x) − 1` after pandas `.replace({0: 1.5})`; null → NaN. */
@@ -134,5 +138,5 @@ export function buildTrainingSet(model: ModelRows, gamed: readonly GamedRow[], r
   for (const i of keptModel) {
     put(Math.tanh(model.stdDeltaLen[i]!), model.difficulty[i]!, 1, model.preference[i]!, 1, `model[${i}]`);
   }
-  return { nRows: R, nGamed: keptGamed.length, x, p, s };
+  return { nRows: R, nGamed: keptGamed.length, x, p, s, gamedRow: Int32Array.from(keptGamed), modelRow: Int32Array.from(keptModel) };
 }

@@ -29,7 +29,7 @@ import { Mt19937 } from '../../random/mt19937.ts';
 import { boundedRandInt } from './liblinear-rand.ts';
 import { prepareL1rLr, type L1rLrData, type PreparedL1rLr } from './liblinear-problem.ts';
 
-export { prepareL1rLr, type L1rLrData, type PreparedL1rLr } from './liblinear-problem.ts';
+export { prepareL1rLr, reweightPrepared, type L1rLrData, type PreparedL1rLr } from './liblinear-problem.ts';
 export { boundedRandInt } from './liblinear-rand.ts';
 
 export interface L1rLrOptions {
@@ -40,6 +40,12 @@ export interface L1rLrOptions {
   maxIter?: number;
   /** seed of liblinear's std::mt19937 (scikit-learn draws it from its RandomState) */
   seed: number;
+  /**
+   * Warm start (an addition, not in scikit-learn 1.2.1): start from these coefficients instead of 0. The stopping
+   * rule stays relative to the gradient at w = 0, as in a cold start, so a warm fit stops at the same accuracy.
+   * Without it the solver is the bit-faithful port.
+   */
+  w0?: ArrayLike<number>;
 }
 
 export interface L1rLrResult {
@@ -60,7 +66,7 @@ export function solvePreparedL1rLr(prob: PreparedL1rLr, opts: L1rLrOptions): L1r
   const w = new Float64Array(prob.d);
   if (prob.l === 0) return { w, nIter: 0 };
   const eps = (tol * Math.max(Math.min(prob.pos, prob.neg), 1)) / prob.l;
-  const nIter = newGlmnet(prob, w, eps, opts.C, opts.C, maxIter, Mt19937.fromSeed(opts.seed));
+  const nIter = newGlmnet(prob, w, eps, opts.C, opts.C, maxIter, Mt19937.fromSeed(opts.seed), opts.w0);
   return { w, nIter };
 }
 
@@ -69,6 +75,7 @@ const min = (x: number, y: number): number => (x < y ? x : y);
 
 function newGlmnet(
   prob: PreparedL1rLr, w: Float64Array, eps: number, Cp: number, Cn: number, maxNewtonIter: number, rng: Mt19937,
+  w0?: ArrayLike<number>,
 ): number {
   const { l, d: wSize, ySign: y, weight: W, uid, nUnique } = prob;
   const { colStart, colRow, colUid, colVal, ucolStart, ucolRow, ucolVal } = prob;
@@ -97,7 +104,7 @@ function newGlmnet(
   for (let i = 0; i < l; i++) C[i] = W[i]! * (y[i]! > 0 ? Cp : Cn);
   let wNorm = 0;
   for (let j = 0; j < wSize; j++) {
-    w[j] = 0;
+    w[j] = w0 ? w0[j]! : 0;
     wNorm += Math.abs(w[j]!);
     wpd[j] = w[j]!;
     index[j] = j;
@@ -111,6 +118,7 @@ function newGlmnet(
   }
   for (let u = 0; u < nUnique; u++) expWTx[u] = Math.exp(expWTx[u]!);
   refreshTauD(l, uid, C, expWTx, tau, D);
+  if (w0) Gnorm1Init = gnorm1AtZero(prob, C, xjnegSum);
 
   let newtonIter = 0;
   while (newtonIter < maxNewtonIter) {
@@ -150,7 +158,7 @@ function newGlmnet(
       Gnorm1New += violation;
     }
 
-    if (newtonIter === 0) Gnorm1Init = Gnorm1New;
+    if (newtonIter === 0 && !w0) Gnorm1Init = Gnorm1New;
     if (Gnorm1New <= eps * Gnorm1Init) break;
 
     let iter = 0;
@@ -270,6 +278,19 @@ function newGlmnet(
     GmaxOld = GmaxNew;
   }
   return newtonIter;
+}
+
+/** Σ_j of the minimum-norm subgradient at w = 0 (τ_i = C_i/2 there): the first-iteration Gnorm1 of a cold start. */
+function gnorm1AtZero(prob: PreparedL1rLr, C: Float64Array, xjnegSum: Float64Array): number {
+  let total = 0;
+  for (let j = 0; j < prob.d; j++) {
+    let tmp = 0;
+    for (let p = prob.colStart[j]!; p < prob.colStart[j + 1]!; p++) tmp += prob.colVal[p]! * C[prob.colRow[p]!]! * 0.5;
+    const g = -tmp + xjnegSum[j]!;
+    if (g + 1 < 0) total += -(g + 1);
+    else if (g - 1 > 0) total += g - 1;
+  }
+  return total;
 }
 
 /** τ_i = C_i/(1+e_i), D_i = C_i·e_i·t·t with t = 1/(1+e_i) (e_i = exp(w·x_i)). */

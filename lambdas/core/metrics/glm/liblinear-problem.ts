@@ -182,3 +182,57 @@ function columns(x: Float64Array, d: number, rows: number, src: (k: number) => n
   }
   return { start, row, val };
 }
+
+/**
+ * The same problem with new per-solver-row weights: rows whose new weight is ≤ 0 are removed (as
+ * `remove_zero_weight` would), the others keep their solver order, sign and unique-row id. Used by the
+ * bootstrap, where a resampled row's multiplicity becomes a weight factor (same objective as repeating it).
+ */
+export function reweightPrepared(prob: PreparedL1rLr, weight: ArrayLike<number>): PreparedL1rLr {
+  if (weight.length !== prob.l) throw new Error(`reweightPrepared: ${weight.length} weights for ${prob.l} solver rows`);
+  const newIndex = new Int32Array(prob.l);
+  let l = 0;
+  let pos = 0;
+  for (let k = 0; k < prob.l; k++) {
+    if (weight[k]! > 0) {
+      newIndex[k] = l++;
+      if (prob.ySign[k] === 1) pos++;
+    } else newIndex[k] = -1;
+  }
+  const sourceRow = new Int32Array(l);
+  const ySign = new Int8Array(l);
+  const w = new Float64Array(l);
+  const uid = new Int32Array(l);
+  for (let k = 0; k < prob.l; k++) {
+    const m = newIndex[k]!;
+    if (m < 0) continue;
+    sourceRow[m] = prob.sourceRow[k]!;
+    ySign[m] = prob.ySign[k]!;
+    w[m] = weight[k]!;
+    uid[m] = prob.uid[k]!;
+  }
+  const d = prob.d;
+  const colStart = new Int32Array(d + 1);
+  for (let j = 0; j < d; j++) {
+    let c = 0;
+    for (let p = prob.colStart[j]!; p < prob.colStart[j + 1]!; p++) if (newIndex[prob.colRow[p]!]! >= 0) c++;
+    colStart[j + 1] = colStart[j]! + c;
+  }
+  const colRow = new Int32Array(colStart[d]!);
+  const colUid = new Int32Array(colStart[d]!);
+  const colVal = new Float64Array(colStart[d]!);
+  for (let j = 0, q = 0; j < d; j++) {
+    for (let p = prob.colStart[j]!; p < prob.colStart[j + 1]!; p++) {
+      const m = newIndex[prob.colRow[p]!]!;
+      if (m < 0) continue;
+      colRow[q] = m;
+      colUid[q] = prob.colUid[p]!;
+      colVal[q] = prob.colVal[p]!;
+      q++;
+    }
+  }
+  return {
+    l, d, pos, neg: l - pos, sourceRow, ySign, weight: w, uid, nUnique: prob.nUnique,
+    colStart, colRow, colUid, colVal, ucolStart: prob.ucolStart, ucolRow: prob.ucolRow, ucolVal: prob.ucolVal,
+  };
+}
