@@ -127,12 +127,12 @@ export class OpenAIJudgeClient implements JudgeClient {
   async complete({ messages, signal }: JudgeAttemptRequest): Promise<JudgeAttemptOutcome> {
     const started = performance.now();
     try {
-      const body = await this.sdk.chat.completions.create({
+      const params = {
         model: this.model,
         messages: messages as unknown as OpenAI.Chat.ChatCompletionMessageParam[],
         ...this.options.request,
-        stream: false,
-      }, { signal, maxRetries: 0 });
+      } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+      const body = await this.sdk.chat.completions.create(params, { signal, maxRetries: 0 });
       return completionToOutcome(body, performance.now() - started);
     } catch (err) {
       const outcome = this.classify(err, signal, performance.now() - started);
@@ -158,9 +158,9 @@ export class OpenAIJudgeClient implements JudgeClient {
       if (listed.includes(this.model)) return { status: 'served', id: this.model };
       return { status: 'missing', detail: `GET /models/${this.model} answered 404 and GET /models does not list it`, listed };
     } catch (err) {
+      // neither models route answers: an endpoint without a models API, which cannot tell
       this.throwIfAuth(err);
-      if (notFound(err)) return { status: 'missing', detail: `GET /models/${this.model} answered 404`, listed: null };
-      return { status: 'unknown', detail: this.describeError(err) };
+      return { status: 'unknown', detail: `GET /models answered ${this.describeError(err)}` };
     }
   }
 

@@ -127,9 +127,11 @@ describe('aep judge', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(await readFile(join(dir, 'out', 'annotations.json'), 'utf8')) as { judge_source: string }[];
     expect(rows).toHaveLength(100);
-    expect(rows.filter((x) => x.judge_source === 'batch').length).toBe(100 - rows.filter((x) => x.judge_source === 'identical').length);
+    // the first row is the preflight probe, judged in real time before the batch is submitted
+    expect(rows.filter((x) => x.judge_source === 'batch').length).toBe(99 - rows.filter((x) => x.judge_source === 'identical').length);
+    expect(rows.filter((x) => x.judge_source === 'api')).toHaveLength(1);
     expect(fake.batches.created).toBe(1);
-    expect(fake.chatRequests).toHaveLength(0);
+    expect(fake.chatRequests).toHaveLength(1);
   });
 
   describe('bad input (in process)', () => {
@@ -148,12 +150,12 @@ describe('aep judge', () => {
       expect(existsSync(join(dir, 'out', 'annotations.json'))).toBe(false);
     });
 
-    it('reports an unknown judge model with the presets and the comparability caveat', async (ctx) => {
+    it('stops an unknown judge model at preflight, naming the presets the key can use, before any request', async (ctx) => {
       needFixtures(ctx, REFERENCE, TEMPLATE, OUTPUTS);
       const r = await judgeInProcess(['--judge-model', 'gpt-4-turbo-nonexistent']);
       expect(r.code).toBe(1);
-      expect(lastLine(r.stderr)).toMatch(/^aep judge: judge model "gpt-4-turbo-nonexistent" was not found .* --judge: weighted_alpaca_eval_gpt4_turbo \(gpt-4-1106-preview\).* not comparable/);
-      expect(fake.chatRequests.length).toBeLessThanOrEqual(32);
+      expect(lastLine(r.stderr)).toMatch(/^aep judge: judge preflight failed for model "gpt-4-turbo-nonexistent" at .*: the endpoint does not serve this model .*presets this key can use at .*: weighted_alpaca_eval_gpt4_turbo \(gpt-4-1106-preview\)/);
+      expect(fake.chatRequests).toHaveLength(0);
     });
 
     it('rejects an unknown preset before any request', async () => {

@@ -33,9 +33,11 @@ describe('batch mode', () => {
       needFixtures(ctx, ...FIXTURES);
       // Act
       const { rows, summary, prepared } = await runJudge({ fake, ws, batch: true });
-      // Assess: the upload
+      // Assess: the first row is the preflight probe, bought in real time; the batch holds all the others
       const lines = uploadedLines();
-      const sent = prepared.jobs.filter((j) => !j.identical);
+      const [probe, ...sent] = prepared.jobs.filter((j) => !j.identical);
+      expect(fake.chatRequests.map((q) => q.promptKey)).toEqual([JSON.stringify(probe!.messages)]);
+      expect(rows[probe!.index]!.judge_source).toBe('api');
       expect(lines.map((l) => l.custom_id)).toEqual(sent.map((j) => j.key));
       lines.forEach((l, i) => {
         expect(l).toMatchObject({ method: 'POST', url: '/v1/chat/completions' });
@@ -46,11 +48,10 @@ describe('batch mode', () => {
       });
       // Assess: the results
       expect(fake.batches.created).toBe(1);
-      expect(fake.chatRequests).toHaveLength(0);
       expect(summary).toMatchObject({ mode: 'batch', judged: 802, failed: 0, identical: 3 });
       expect(summary.batch).toMatchObject({ status: 'completed', retriedRealTime: 0 });
       prepared.jobs.forEach((job, i) => {
-        if (job.identical) return;
+        if (job.identical || job === probe) return;
         const expected = unswitchPreference(fakeJudgeOrderPreference(JSON.stringify(job.messages)), job);
         expect(rows[i]!.preference).toBeCloseTo(expected, 12);
         expect(rows[i]!.judge_source).toBe('batch');
@@ -76,8 +77,8 @@ describe('batch mode', () => {
           return f;
         },
       };
-      // Act
-      const { rows, summary, prepared } = await runJudge({ fake, ws, batch: true });
+      // Act (batch mechanics alone: no preflight probe, so every prompt goes into the batch)
+      const { rows, summary, prepared } = await runJudge({ fake, ws, batch: true, preflight: false });
       // Assess
       const retried = [...fate].filter(([, f]) => f === 'status500' || f === 'error' || f === 'drop').map(([k]) => k);
       const byKey = new Map(prepared.jobs.map((j) => [j.key, j]));
@@ -97,13 +98,13 @@ describe('batch mode', () => {
       const ac = new AbortController();
       const rowIndices = Array.from({ length: 100 }, (_, i) => i);
       const stopped = await runJudge({
-        fake, ws, batch: true, signal: ac.signal, rowIndices,
+        fake, ws, batch: true, signal: ac.signal, rowIndices, preflight: false,
         onProgress: (t) => {
           if (t.batch?.status === 'in_progress') ac.abort(new Error('stopped'));
         },
       }).catch((e: unknown) => e);
       // Act
-      const { summary } = await runJudge({ fake, ws, batch: true, rowIndices });
+      const { summary } = await runJudge({ fake, ws, batch: true, rowIndices, preflight: false });
       // Assess
       expect((stopped as Error).message).toBe('stopped');
       expect(fake.batches.created).toBe(1);

@@ -50,6 +50,10 @@ export interface RunOptions {
   apiKey?: string;
   signal?: AbortSignal;
   onProgress?: (t: Readonly<JudgeTally>) => void;
+  /** Judge preflight (models check and first-row probe); default on, as in the product. */
+  preflight?: boolean;
+  /** The preflight's "today" (shutdown warnings); default the real date. */
+  now?: Date;
 }
 
 /** Runs the judge service on the fixture eval set and template against the fake server. */
@@ -78,6 +82,7 @@ export function runJudge(o: RunOptions): Promise<JudgeRunResult> {
       }
       : undefined,
     random: Math.random,
+    preflight: o.preflight === false ? false : { baseUrl: o.fake.baseUrl, ...(o.now ? { now: o.now } : {}) },
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });

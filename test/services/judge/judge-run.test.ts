@@ -68,7 +68,7 @@ describe('judge-run', () => {
       expect(Object.keys(rows[0]!)).toEqual([
         'instruction', 'output_1', 'generator_1', 'dataset', 'output_2', 'generator_2', 'annotator', 'preference',
         'preference_price_per_example', 'preference_time_per_example', 'preference_raw_completion',
-        'judge_prompt_tokens', 'judge_completion_tokens', 'judge_source',
+        'judge_prompt_tokens', 'judge_completion_tokens', 'judge_source', 'judge_model_snapshot',
       ]);
       expect(rows[0]).toMatchObject({ generator_1: 'gpt4_1106_preview', generator_2: 'alpaca-7b', annotator: 'weighted_alpaca_eval_gpt4_turbo' });
       expect(parseAnnotations(JSON.stringify(rows), 'annotations.json').rows).toHaveLength(805);
