@@ -43,7 +43,8 @@ export class AlpacaEvalStack extends Stack {
 
     const fn = (id: string, handler: string, description: string, opts: { timeout?: Duration; memorySize?: number; extraFiles?: string[] } = {}) =>
       new EvalFunction(this, id, { handler, description, ...opts }).bindBucket(bucket, 'readWrite');
-    const prepare = fn('PrepareRun', 'prepare', 'Creates the run folder: config, assets, manifest, judge plan');
+    const prepare = fn('PrepareRun', 'prepare', 'Creates the run folder: config, assets, manifest, judge plan; checks the judge model')
+      .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
     const judgeChunk = fn('JudgeChunk', 'judge-chunk', 'Judges one chunk of rows with the OpenAI judge (cached, retried)', { timeout: Duration.minutes(15) })
       .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
     const judgeBatch = fn('JudgeBatch', 'judge-batch', 'Submits and collects an OpenAI Batch API judge job', { timeout: Duration.minutes(15) })

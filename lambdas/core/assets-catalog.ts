@@ -7,7 +7,14 @@ export const ALPACA_EVAL_COMMIT = 'cd543a149df89434d8a54582c0151c0b945c3d20';
 const GITHUB_RAW = `https://raw.githubusercontent.com/tatsu-lab/alpaca_eval/${ALPACA_EVAL_COMMIT}`;
 const HF_DATASET = 'https://huggingface.co/datasets/tatsu-lab/alpaca_eval/resolve/main';
 
-export type AssetName = 'eval-set' | 'judge-template' | 'leaderboard' | 'gamed' | 'instruction-difficulty';
+export type AssetName = 'eval-set' | 'judge-template' | 'leaderboard' | 'gamed' | 'instruction-difficulty' | 'gpt5-nano-leaderboard';
+
+/**
+ * The alpaca_eval commit that added the `weighted_alpaca_eval_gpt5_nano` judge and its leaderboard (after
+ * `ALPACA_EVAL_COMMIT`): the only public leaderboard of a judge other than the official one, the panel of the shipped
+ * gpt-5-nano calibration.
+ */
+export const ALPACA_EVAL_GPT5_NANO_COMMIT = 'b275a975ed4e7df4049cd609860dc0e6b9673624';
 
 export interface AssetSpec {
   name: AssetName;
@@ -57,6 +64,16 @@ export const ASSETS: Readonly<Record<AssetName, AssetSpec>> = {
     flag: '--gamed',
     envVar: 'AEP_GAMED',
     description: 'the gamed-baseline annotations and instruction difficulties of the LC GLM',
+  },
+  'gpt5-nano-leaderboard': {
+    name: 'gpt5-nano-leaderboard',
+    fileName: 'weighted_alpaca_eval_gpt5_nano_leaderboard.csv',
+    url: `https://raw.githubusercontent.com/tatsu-lab/alpaca_eval/${ALPACA_EVAL_GPT5_NANO_COMMIT}/src/alpaca_eval/leaderboards/data_AlpacaEval_2/weighted_alpaca_eval_gpt5_nano_leaderboard.csv`,
+    // a file of a fixed commit, but its hash could not be read from the source here: recorded at first download
+    sha256: null,
+    flag: '--judge-leaderboard',
+    envVar: 'AEP_GPT5_NANO_LEADERBOARD',
+    description: 'the AlpacaEval 2.0 leaderboard judged by gpt-5-nano (weighted_alpaca_eval_gpt5_nano), the panel of its calibration',
   },
   'instruction-difficulty': {
     name: 'instruction-difficulty',

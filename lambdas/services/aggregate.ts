@@ -3,6 +3,9 @@
  * C-sensitivity band, and the leaderboard with the model inserted. Used by `aep aggregate`, the aggregate
  * Lambda and the local workflow. Reads assets through the AssetSource port; does no other I/O.
  */
+import { applyCalibration, OFFICIAL_SCALE, type OfficialScaleEstimate } from '../core/calibration/calibration.ts';
+import { judgeIdentity, type JudgeIdentity } from '../core/judge/scale.ts';
+import { presetOfAnnotator, shippedCalibration, type LoadedCalibration } from './calibration.ts';
 import { parseAnnotations, type AnnotationRow } from '../core/annotations.ts';
 import { parseModelOutputs } from '../core/eval-set/schema.ts';
 import { difficultyByRowNumber } from '../core/metrics/glm/features.ts';
@@ -42,7 +45,11 @@ export interface MetricsDocument extends OfficialMetrics {
   /** 95 % bootstrap interval of the raw win rate over instructions (null: bootstrap off) */
   win_rate_ci95: [number, number] | null;
   bootstrap: BootstrapInfo | null;
-  leaderboard: { rank: number | undefined; size: number; added: boolean };
+  leaderboard: { rank: number | undefined; size: number; added: boolean; scale: string };
+  /** Which judge the numbers above come from, and their scale (`alpaca_eval_2` only for the leaderboard's judge). */
+  judge: JudgeIdentity;
+  /** For another judge with a calibration: the official-scale estimate with its 95 % prediction interval. */
+  official_scale: OfficialScaleEstimate | null;
   assets: Record<string, AssetProvenance & { agrees_with_gamed?: boolean; max_abs_diff?: number }>;
   warnings: string[];
 }
@@ -58,6 +65,9 @@ export interface AggregateInput {
   checkInstructionDifficulty?: boolean;
   /** Bootstrap intervals of LC and win rate (absent or replicates 0: none). */
   bootstrap?: BootstrapSettings;
+  /** The bridge to the official scale for a judge other than the leaderboard's (default: the judge's shipped one, if any). */
+  calibration?: LoadedCalibration | undefined;
+  now?: Date;
 }
 
 export interface AggregateOutput {
@@ -102,15 +112,34 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     }
     : {};
 
+  const judge = judgeIdentity(parsed.annotator, parsed.rows);
+  const officialScale = await officialScaleOf(input, judge, { lc: official.length_controlled_winrate, wr: official.win_rate }, warnings);
+
   const lb = await input.assets.text('leaderboard');
   assets.leaderboard = provenance(lb.asset);
-  const { board, added } = insertIntoLeaderboard(parseLeaderboard(lb.text, lb.asset.source), name, {
-    win_rate: official.win_rate, standard_error: official.standard_error, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
-    n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: official.discrete_win_rate, mode: 'community',
-    avg_length: official.avg_length, length_controlled_winrate: official.length_controlled_winrate, lc_standard_error: official.lc_standard_error,
-    ...ciColumns,
-  });
-  if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
+  const officialBoard = parseLeaderboard(lb.text, lb.asset.source);
+  let board = officialBoard;
+  let added = false;
+  if (judge.scale === OFFICIAL_SCALE) {
+    ({ board, added } = insertIntoLeaderboard(officialBoard, name, {
+      win_rate: official.win_rate, standard_error: official.standard_error, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
+      n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: official.discrete_win_rate, mode: 'community',
+      avg_length: official.avg_length, length_controlled_winrate: official.length_controlled_winrate, lc_standard_error: official.lc_standard_error,
+      ...ciColumns,
+    }));
+    if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
+  } else if (officialScale) {
+    // one scale on the board: the official-scale estimate, marked as such; the judge's own numbers stay in metrics.json
+    ({ board, added } = insertIntoLeaderboard(officialBoard, name, {
+      win_rate: officialScale.win_rate ?? NaN, standard_error: NaN, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
+      n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: NaN, mode: 'calibrated',
+      avg_length: official.avg_length, length_controlled_winrate: officialScale.length_controlled_winrate, lc_standard_error: NaN,
+      length_controlled_winrate_ci95_low: officialScale.interval[0], length_controlled_winrate_ci95_high: officialScale.interval[1],
+    }));
+    if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
+  } else {
+    warnings.push(`judged by ${judge.scale.slice('judge:'.length)}, not the leaderboard's judge: these numbers are on that judge's scale, so "${name}" is not added to the official leaderboard; give a calibration (aep calibrate, --calibration) for an official-scale estimate`);
+  }
 
   const neighbours = lc.sensitivity.map((s) => ({ C: s.C, length_controlled_winrate: s.lengthControlledWinrate }));
   const all = [lc.lengthControlledWinrate, ...neighbours.map((n) => n.length_controlled_winrate)];
@@ -124,11 +153,40 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     length_controlled_winrate_ci95: boot?.length_controlled_winrate_ci95 ?? null,
     win_rate_ci95: boot?.win_rate_ci95 ?? null,
     bootstrap: boot?.bootstrap ?? null,
-    leaderboard: { rank: rankOf(board, name), size: board.rows.length, added },
+    leaderboard: { rank: added ? rankOf(board, name) : undefined, size: board.rows.length, added, scale: OFFICIAL_SCALE },
+    judge, official_scale: officialScale,
     assets, warnings,
   };
   const annotations = parsed.rows.map((r, i) => ({ ...r, glm_preference: lc.glmPreference[i]! }));
   return { metrics, lc, leaderboardCsv: formatLeaderboard(board), annotations };
+}
+
+/** The official-scale estimate of a run judged by another judge (its calibration, given or shipped), or null. */
+async function officialScaleOf(
+  input: AggregateInput,
+  judge: JudgeIdentity,
+  numbers: { lc: number; wr: number },
+  warnings: string[],
+): Promise<OfficialScaleEstimate | null> {
+  if (judge.scale === OFFICIAL_SCALE) {
+    if (input.calibration) warnings.push('the calibration was not used: these annotations come from the leaderboard\'s judge, already on the official scale');
+    return null;
+  }
+  let cal = input.calibration;
+  const preset = presetOfAnnotator(judge.preset);
+  if (!cal && preset) {
+    try {
+      cal = await shippedCalibration(preset, input.assets, input.now ?? new Date());
+    } catch (err) {
+      warnings.push(`the ready calibration of ${preset.name} could not be built: ${(err as Error).message}`);
+    }
+  }
+  if (!cal) return null;
+  if (judge.model && cal.doc.judge.model && cal.doc.judge.model !== judge.model) {
+    warnings.push(`the calibration is for judge ${cal.doc.judge.model}, but these annotations come from ${judge.model}: not used`);
+    return null;
+  }
+  return applyCalibration(cal.doc, numbers, cal.ref);
 }
 
 /** Checks df_gamed.csv's difficulties against instruction_difficulty.csv; records provenance and agreement in `assets`. */

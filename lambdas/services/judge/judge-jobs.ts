@@ -58,6 +58,9 @@ export interface JudgeJobsResult {
 
 type Success = Extract<JudgeAttemptOutcome, { ok: true }>;
 
+/** Rows tried one by one as the preflight probe before the rest is released without one. */
+const MAX_PROBES = 3;
+
 /** Runs `fn` over `items` with at most `limit` at once. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -154,18 +157,21 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
     });
   };
 
-  // the probe: the first uncached row is judged alone, and its answer must suit the parser before any other is sent
+  // the probe: the first uncached row is judged alone, and its answer must suit the parser before any other is sent.
+  // A row that gets no answer is a row failure, not a verdict on the judge: the next row probes, up to MAX_PROBES.
   let rest = pending;
   if (options.probe && pending.length > 0) {
-    const [first, ...others] = pending;
     await options.probe.before?.();
-    await runRealTime([first!]);
-    const j = judgements.get(first!);
-    if (j && !options.signal?.aborted) {
-      const problem = j.ok ? options.probe.check(j.rawCompletion) : `its first request failed after ${j.attempts} attempt(s): ${j.reason}`;
+    for (let tries = 0; tries < MAX_PROBES && rest.length > 0 && !options.signal?.aborted; tries++) {
+      const [first, ...others] = rest;
+      rest = others;
+      await runRealTime([first!]);
+      const j = judgements.get(first!);
+      if (!j?.ok) continue;
+      const problem = options.probe.check(j.rawCompletion);
       if (problem !== undefined) throw options.probe.fail(problem);
+      break;
     }
-    rest = others;
   }
 
   let realTime = rest;

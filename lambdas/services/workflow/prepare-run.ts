@@ -12,7 +12,9 @@ import { finishStage, newManifest, restartManifest, startStage, type RunManifest
 import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '../../core/run/run-config.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { BudgetExceededError, judgeCostBound, type CostBound } from './budget.ts';
-import { presetOf } from './judge-step.ts';
+import { presetOf, type JudgeDeps } from './judge-step.ts';
+import { checkJudgeModel, type PreflightResult } from '../judge/preflight.ts';
+import { OPENAI_BASE_URL } from '../../core/judge/presets.ts';
 import { RunFolder } from './run-store.ts';
 
 /** The execution input: a run config, and optionally the run id (default: derived from the config). */
@@ -42,7 +44,11 @@ const ASSET_FILES: [AssetName, string, boolean][] = [
   ['instruction-difficulty', RUN_FILES.instructionDifficulty, false],
 ];
 
-export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promise<PrepareResult> {
+/**
+ * With judge access (`judgeClient`), Prepare asks the judge endpoint whether it serves the judge model before the GPU
+ * job or any judge row is paid for; the first judged row is then the probe (judge chunks).
+ */
+export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'judgeClient'>>, event: PrepareEvent): Promise<PrepareResult> {
   const config = RunConfigSchema.parse(event.input.config);
   const runId = event.input.runId ?? runIdFor(config);
   const prefix = runPrefix(runId);
@@ -93,13 +99,22 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
     }
   }
 
+  let judgePreflight: PreflightResult | undefined;
+  if (deps.judgeClient) {
+    const preset = presetOf(config);
+    judgePreflight = await checkJudgeModel({
+      client: await deps.judgeClient(preset, config), preset, baseUrl: config.judge.baseUrl ?? OPENAI_BASE_URL, now: deps.now(),
+    });
+    for (const w of judgePreflight.warnings) deps.log.warn('judge preflight warning', { warning: w });
+  }
+
   const nRows = config.maxInstances
     ? selectMaxInstances({ reference: evalSet.rows, modelOutputs: evalSet.rows, maxInstances: config.maxInstances }).reference.length
     : evalSet.rows.length;
   const chunks = planJudgeChunks(nRows, config.judge.chunkSize);
 
   manifest = finishStage(manifest, 'prepare', now(), {
-    details: { evalRows: evalSet.rows.length, judgedRows: nRows, chunks: chunks.length, resumed: !!existing, ...(bound ? { judgeCostBound: bound } : {}) },
+    details: { evalRows: evalSet.rows.length, judgedRows: nRows, chunks: chunks.length, resumed: !!existing, ...(bound ? { judgeCostBound: bound } : {}), ...(judgePreflight ? { judgePreflight } : {}) },
   });
   if (!needGeneration) manifest = finishStage(startStage(manifest, 'generate', now()), 'generate', now(), { status: 'skipped', details: { modelOutputs: config.modelOutputs ?? 'from an earlier attempt' } });
   else manifest = startStage(manifest, 'generate', now());

@@ -11,6 +11,7 @@ const KEYS: Record<AssetName, string> = {
   gamed: RUN_FILES.gamed,
   leaderboard: RUN_FILES.leaderboardInput,
   'instruction-difficulty': RUN_FILES.instructionDifficulty,
+  'gpt5-nano-leaderboard': RUN_FILES.judgeLeaderboard,
 };
 
 export function runInputs(run: RunFolder, manifest: RunManifest): AssetSource {
