@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { aggregateCommand } from './commands/aggregate.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { compareCommand } from './commands/compare.ts';
 import { fetchCommand, startCommand, statusCommand } from './commands/cloud.ts';
 import { estimateCommand } from './commands/estimate.ts';
@@ -23,6 +24,7 @@ const program = new Command('aep')
   .addCommand(estimateCommand())
   .addCommand(aggregateCommand())
   .addCommand(compareCommand())
+  .addCommand(calibrateCommand())
   .addCommand(startCommand())
   .addCommand(statusCommand())
   .addCommand(fetchCommand())

@@ -5,7 +5,10 @@ import { gunzipSync } from 'node:zlib';
 import { Command, Option } from 'commander';
 import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../lambdas/core/metrics/glm/bootstrap.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
-import { aggregate, lcDetails } from '../../lambdas/services/aggregate.ts';
+import { aggregate, lcDetails, type MetricsDocument } from '../../lambdas/services/aggregate.ts';
+import { sha256Hex } from '../../lambdas/adapters/assets.ts';
+import { OFFICIAL_SCALE } from '../../lambdas/core/calibration/calibration.ts';
+import { loadCalibration, type LoadedCalibration } from '../../lambdas/services/calibration.ts';
 import { workerRunner } from '../../lambdas/adapters/bootstrap-workers.ts';
 import { action, assetResolver, nonNegativeInt, positiveInt } from './common.ts';
 
@@ -22,6 +25,7 @@ interface AggregateFlags {
   cacheDir?: string;
   bootstrap: number;
   threads?: number;
+  calibration?: string;
 }
 
 export async function readInput(path: string): Promise<{ text: string; file: string }> {
@@ -48,6 +52,7 @@ export function aggregateCommand(): Command {
     .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
     .addOption(bootstrapOption())
     .addOption(threadsOption())
+    .option('--calibration <file>', 'calibration.json (aep calibrate) of the annotations\' judge when it is not the leaderboard\'s: adds the official-scale estimate (default: the judge\'s ready one, if any)')
     .action(action('aggregate', async (flags: AggregateFlags) => {
       const assets = assetResolver({ gamed: flags.gamed, 'instruction-difficulty': flags.instructionDifficulty, leaderboard: flags.leaderboard }, flags.cacheDir);
       const result = await aggregate({
@@ -57,6 +62,7 @@ export function aggregateCommand(): Command {
         assets,
         foldOrder: flags.foldOrder,
         bootstrap: { replicates: flags.bootstrap, runner: workerRunner(flags.threads) },
+        calibration: flags.calibration ? await readCalibration(flags.calibration) : undefined,
       });
       const out = resolve(flags.out);
       await mkdir(out, { recursive: true });
@@ -77,11 +83,34 @@ export function aggregateCommand(): Command {
         `  win rate                    ${f(m.win_rate)}${ci(m.win_rate_ci95)}   (standard error ${f(m.standard_error)})`,
         `  discrete win rate           ${f(m.discrete_win_rate)}   wins ${m.n_wins} / losses ${m.n_wins_base} / draws ${m.n_draws}`,
         `  average length              ${m.avg_length}`,
+        ...scaleLines(m),
         `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}`,
         `wrote metrics.json, leaderboard.csv and lc_glm.json to ${out}`,
         '',
       ].join('\n'));
     }));
+}
+
+/** Reads a calibration.json given on the command line. */
+export async function readCalibration(path: string): Promise<LoadedCalibration> {
+  const input = await readInput(path);
+  return loadCalibration(input.text, resolve(input.file), sha256Hex(input.text));
+}
+
+/** The judge and scale lines of the summary: which scale the numbers are on, and the official-scale estimate. */
+export function scaleLines(m: MetricsDocument): string[] {
+  const f = (x: number) => x.toFixed(2);
+  const snaps = Object.keys(m.judge.snapshots);
+  const judge = `${m.judge.preset ?? 'unknown'}${snaps.length ? ` (answered by ${snaps.join(', ')})` : m.judge.model ? ` (${m.judge.model})` : ''}`;
+  if (m.judge.scale === OFFICIAL_SCALE) return [`  judge                       ${judge} — the official AlpacaEval 2.0 scale`];
+  const lines = [`  judge                       ${judge} — numbers above are on this judge's scale (${m.judge.scale})`];
+  const o = m.official_scale;
+  if (o) {
+    lines.push(`  official-scale LC estimate  ${f(o.length_controlled_winrate)}  95% prediction interval [${f(o.interval[0])}, ${f(o.interval[1])}]   (calibration over ${o.calibration.panel} models)`);
+  } else {
+    lines.push('  official-scale estimate     none: no calibration for this judge (aep calibrate, --calibration)');
+  }
+  return lines;
 }
 
 /** `--bootstrap N`: replicates of the instruction bootstrap. Shared by aggregate (0 = off) and compare (at least 1). */

@@ -44,6 +44,7 @@ export interface RunFlags extends GenerationFlags {
   gamed?: string;
   instructionDifficulty?: string;
   leaderboard?: string;
+  calibration?: string;
   json?: boolean;
   budget?: number;
 }
@@ -65,6 +66,7 @@ export async function runConfigFromFlags(f: RunFlags): Promise<RunConfigInput> {
     },
     judge: {
       preset: f.judge, model: f.judgeModel, baseUrl: f.judgeBaseUrl, mode: f.batchApi ? 'batch-api' : undefined,
+      calibration: abs(f.calibration),
       concurrency: f.judgeConcurrency, rpm: f.rpm, tpm: f.tpm, chunkSize: f.chunkSize,
     },
     assets: {
@@ -162,6 +164,7 @@ export function runCommand(): Command {
     .option('--gamed <path|url>', 'df_gamed.csv override (LC GLM)')
     .option('--instruction-difficulty <path|url>', 'instruction_difficulty.csv override')
     .option('--leaderboard <path|url>', 'leaderboard CSV override')
+    .option('--calibration <file>', 'calibration.json of a judge other than the leaderboard\'s (aep calibrate): adds the official-scale estimate (gpt5_nano has a ready one)')
     .option('--budget <usd>', 'refuse to start when judging could cost more than this (checked before anything is spent)', nonNegativeNumber)
     .option('--json', 'print the metrics as one JSON object on stdout')
     .action(action('run', run));

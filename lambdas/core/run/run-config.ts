@@ -30,6 +30,8 @@ export const JudgeConfigSchema = z.object({
   parallelChunks: z.number().int().positive().default(4),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
+  /** A calibration.json (store key, path or URL) bridging this judge to the official scale; default: the judge's shipped one. */
+  calibration: z.string().optional(),
 });
 
 export const AssetOverridesSchema = z.object({

@@ -3,6 +3,8 @@
  * official metrics and the LC win rate from the run's own `inputs/`, writes `metrics.json`, `leaderboard.csv` and
  * `lc_glm.json`, and completes the manifest (stage timings, tokens, cost, results).
  */
+import { createHash } from 'node:crypto';
+import { loadCalibration } from '../calibration.ts';
 import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../core/metrics/glm/bootstrap.ts';
 import { inThreadRunner } from '../lc-bootstrap.ts';
 import { RUN_FILES, judgeChunkKey } from '../../core/run/layout.ts';
@@ -43,6 +45,10 @@ async function readChunks(run: RunFolder): Promise<JudgeChunkFile[]> {
   return files;
 }
 
+function sha256Of(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): Promise<AggregateSummary> {
   const run = new RunFolder(deps.store, event.runPrefix);
   const now = () => deps.now().toISOString();
@@ -57,7 +63,11 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
 
   const config = manifest.config;
   const outputsText = await run.require(RUN_FILES.modelOutputs);
+  const calibrationText = await run.text(RUN_FILES.calibration);
   const result = await aggregate({
+    calibration: calibrationText === undefined ? undefined
+      : loadCalibration(calibrationText, config.judge.calibration ?? run.store.locate(RUN_FILES.calibration), sha256Of(calibrationText)),
+    now: deps.now(),
     annotations: { text: annotationsText, file: run.store.locate(RUN_FILES.annotations) },
     modelOutputs: { text: outputsText, file: run.store.locate(RUN_FILES.modelOutputs) },
     name: config.name ?? undefined,

@@ -13,6 +13,7 @@ import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '
 import type { WorkflowDeps } from './deps.ts';
 import { BudgetExceededError, judgeCostBound, type CostBound } from './budget.ts';
 import { presetOf, type JudgeDeps } from './judge-step.ts';
+import { parseCalibration } from '../../core/calibration/calibration.ts';
 import { checkJudgeModel, type PreflightResult } from '../judge/preflight.ts';
 import { OPENAI_BASE_URL } from '../../core/judge/presets.ts';
 import { RunFolder } from './run-store.ts';
@@ -65,7 +66,11 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
 
   const assets = deps.assetsFor(config.assets);
   let evalSetText = '';
-  for (const [name, key, required] of ASSET_FILES) {
+  const judgeBoard = presetOf(config).calibrationLeaderboard;
+  const assetFiles: typeof ASSET_FILES = judgeBoard && !config.judge.calibration
+    ? [...ASSET_FILES, [judgeBoard, RUN_FILES.judgeLeaderboard, false]] // the panel of the judge's shipped calibration
+    : ASSET_FILES;
+  for (const [name, key, required] of assetFiles) {
     try {
       const { asset, text } = await assets.text(name);
       await run.store.put(key, text);
@@ -77,6 +82,12 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
     }
   }
   const evalSet = parseModelOutputs(evalSetText, manifest.assets['eval-set']!.source);
+
+  if (config.judge.calibration) {
+    const given = await deps.readSource(config.judge.calibration);
+    parseCalibration(given.text, given.source); // a bad file stops here, before anything is paid for
+    await run.store.put(RUN_FILES.calibration, given.text);
+  }
 
   let needGeneration = true;
   let outputsText: string | undefined;
