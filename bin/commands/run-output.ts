@@ -1,4 +1,6 @@
 /** What `aep run` prints: state progress and logs on stderr, the closing summary on stdout. */
+import { scaleLines } from './aggregate.ts';
+import type { MetricsDocument } from '../../lambdas/services/aggregate.ts';
 import { isProgressLine, progressBar, withProgressBar } from '../../lambdas/core/generation/progress.ts';
 import { leaderboardExcerpt, leaderboardView } from '../../lambdas/core/report/leaderboard-view.ts';
 import { SIMILAR_SIZE_MODELS } from '../../lambdas/core/report/similar-models.ts';
@@ -165,6 +167,7 @@ export function formatRunSummary(m: Metrics, where: SummaryPlace): string {
       : `  win rate           ${f(n('win_rate'))} ± ${f(n('standard_error'))}   discrete ${f(n('discrete_win_rate'))}`,
     `  wins/losses/draws  ${n('n_wins')} / ${n('n_wins_base')} / ${n('n_draws')} of ${n('n_total')}`,
     `  average length     ${n('avg_length')}`,
+    ...(m.judge ? scaleLines(m as unknown as MetricsDocument).map((l) => l.replace(/^  (\S.{0,26}?) {2,}/, (_, k: string) => `  ${k.padEnd(18)} `)) : []),
     `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by LC win rate)`,
     ...((m.warnings as string[] | undefined) ?? []).map((w) => `  warning: ${w}`),
     ...(where.leaderboardCsv ? ['', ...leaderboardTable(where.leaderboardCsv, String(m.name), where), ''] : []),

@@ -5,6 +5,8 @@
 import { parseAnnotations } from '../annotations.ts';
 import type { GenerationManifest } from '../generation/manifest.ts';
 import { findJudgePreset } from '../judge/presets.ts';
+import type { JudgeIdentity } from '../judge/scale.ts';
+import { OFFICIAL_SCALE, type OfficialScaleEstimate } from '../calibration/calibration.ts';
 import { averageLength } from '../metrics/win-rate.ts';
 import { codePointLength } from '../metrics/numeric.ts';
 import type { RunManifest } from '../run/manifest.ts';
@@ -41,6 +43,9 @@ export interface ReportMetrics {
   extreme_change_warning: boolean;
   warnings: string[];
   leaderboard: { rank: number | undefined; size: number };
+  /** the judge and the scale of the numbers (absent in metrics written before they were recorded) */
+  judge?: JudgeIdentity;
+  official_scale?: OfficialScaleEstimate | null;
 }
 
 export interface RunReportInput {
@@ -81,7 +86,13 @@ export interface Headline {
   avgLength: number;
   referenceAvgLength: number;
   /** `comparable`: the leaderboard's own judge (its preset, no other model), so the numbers compare with the board. */
-  judge: { preset: string; model: string | null; annotator: string | null; mode: string; comparable: boolean };
+  judge: {
+    preset: string; model: string | null; annotator: string | null; mode: string; comparable: boolean;
+    /** the snapshots that answered, and the scale of the numbers (`alpaca_eval_2` or `judge:<snapshot>`) */
+    snapshots: string[]; scale: string;
+  };
+  /** another judge's numbers bridged to the official scale, when a calibration was used */
+  officialScale: OfficialScaleEstimate | null;
   rows: { total: number; judged: number; failed: number };
   tokens: { judgePrompt: number; judgeCompletion: number; generated: number };
   costUsd: number;
@@ -177,8 +188,12 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
       referenceAvgLength: averageLength(rows.map((r) => r.output_1)),
       judge: {
         preset: cfg.judge.preset, model: cfg.judge.model ?? preset?.model ?? null, annotator: m.annotator ?? parsed.annotator ?? null, mode: cfg.judge.mode,
-        comparable: preset?.comparableToLeaderboard === true && (cfg.judge.model === undefined || cfg.judge.model === preset.model),
+        comparable: m.judge ? m.judge.scale === OFFICIAL_SCALE
+          : preset?.comparableToLeaderboard === true && (cfg.judge.model === undefined || cfg.judge.model === preset.model),
+        snapshots: Object.keys(m.judge?.snapshots ?? {}),
+        scale: m.judge?.scale ?? (preset?.comparableToLeaderboard ? OFFICIAL_SCALE : `judge:${cfg.judge.model ?? preset?.model ?? cfg.judge.preset}`),
       },
+      officialScale: m.official_scale ?? null,
       rows: { total: m.n_rows ?? rows.length, judged: m.n_total, failed: m.n_failed_annotations ?? prefs.filter((p) => p === null).length },
       tokens: { ...man.tokens },
       costUsd: man.costUsd.judge,

@@ -55,7 +55,13 @@ ${h.winRate.ci95
 ${card('Wins / losses / draws', `<span id="wld">${int(h.wins)} / ${int(h.losses)} / ${int(h.draws)}</span>`, `of ${int(h.rows.judged)} judged rows`)}
 ${card('Average length', int(h.avgLength), `reference ${int(h.referenceAvgLength)} · ratio ${fixed(ratio)} (code points)`)}
 ${card('Leaderboard', m.leaderboard.rank === null ? '–' : `#${m.leaderboard.rank}`, `of ${m.leaderboard.size} by LC win rate`)}
-${card('Judge', `<span class="small">${e(h.judge.model ?? h.judge.preset)}</span>`, `${e(h.judge.annotator ?? h.judge.preset)} · ${e(h.judge.mode)} · ${h.judge.comparable ? 'the leaderboard judge' : '<b>not the leaderboard judge</b>: not comparable'}`)}
+${h.officialScale
+    ? card('Official-scale LC (estimate)', `<span id="official-lc">${fixed(h.officialScale.length_controlled_winrate)}</span> <small id="official-lc-interval">[${fixed(h.officialScale.interval[0])}, ${fixed(h.officialScale.interval[1])}]</small>`,
+      `this judge's LC bridged to the official AlpacaEval 2.0 scale · 95 % prediction interval from ${int(h.officialScale.calibration.panel)} panel models held out one at a time`, 'main')
+    : ''}
+${card('Judge', `<span class="small" id="judge-snapshot">${e(h.judge.snapshots.length ? h.judge.snapshots.join(', ') : h.judge.model ?? h.judge.preset)}</span>`,
+    `${e(h.judge.annotator ?? h.judge.preset)} · ${e(h.judge.mode)} · ${h.judge.comparable ? 'the leaderboard judge: official scale'
+      : `<b>not the leaderboard judge</b>: LC and win rate are on its own scale (<code>${e(h.judge.scale)}</code>)${h.officialScale ? '' : ', not comparable to the leaderboard'}`}`)}
 ${card('Rows judged', `${int(h.rows.judged)} <small>/ ${int(h.rows.total)}</small>`, `${int(h.rows.failed)} failed`)}
 ${card('Judge cost', usd(h.costUsd), `${int(h.tokens.judgePrompt)} prompt + ${int(h.tokens.judgeCompletion)} completion tokens`)}
 </div>

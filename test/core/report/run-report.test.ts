@@ -67,4 +67,25 @@ describe('run-report', () => {
       expect(html).toContain('href="../m/index.html"');
     });
   });
+
+  it('names the judge snapshot and scale, and shows the official-scale estimate of another judge with its interval', () => {
+    const input = hostileInput();
+    const judged = {
+      ...input,
+      metrics: {
+        ...input.metrics,
+        judge: { preset: 'gpt5_nano', model: 'gpt-5-nano', snapshots: { 'gpt-5-nano-2025-08-07': 3 }, parser: 'verdict' as const, scale: 'judge:gpt-5-nano-2025-08-07' },
+        official_scale: {
+          length_controlled_winrate: 12.34, interval: [8.5, 17.25] as [number, number], win_rate: null, win_rate_interval: null,
+          calibration: { judge: 'gpt5_nano', source: 's', sha256: 'h', method: 'm', panel: 12, loo_coverage: 1 },
+        },
+      },
+    };
+    const html = renderRunReport(judged);
+    expect(html).toContain('<span id="official-lc">12.34</span> <small id="official-lc-interval">[8.50, 17.25]</small>');
+    expect(html).toContain('<span class="small" id="judge-snapshot">gpt-5-nano-2025-08-07</span>');
+    expect(html).toContain('on its own scale (<code>judge:gpt-5-nano-2025-08-07</code>)');
+    expect(renderRunReport(input)).not.toContain('official-lc');
+  });
 });
+
