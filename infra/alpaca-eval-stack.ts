@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { canonicalJson } from '../lambdas/core/run/run-config.ts';
 import { CHART_JS_FILE } from '../lambdas/services/report/chart-library.ts';
+import { SITE_INDEX_KEY } from '../lambdas/services/report/publish-report.ts';
 import type { StackConfig } from './config.ts';
 import { EvalFunction, type BucketAccess } from './constructs/eval-function.ts';
 import { EvalWorkflow } from './constructs/eval-workflow.ts';
@@ -54,7 +55,8 @@ export class AlpacaEvalStack extends Stack {
     const report = fn('RenderReport', 'report', 'Renders the HTML report and publishes it under reports/', { read: [runs, reports], write: [runs, reports] }, {
       memorySize: 1024, extraFiles: [`node_modules/chart.js/dist/${CHART_JS_FILE}`],
     });
-    const recordFailure = fn('RecordFailure', 'record-failure', 'Records why a run failed in its manifest', { read: [runs], write: [runs] }, { timeout: Duration.minutes(1) });
+    // Record Failure also rewrites the report site's front page, which lists the run and why it failed
+    const recordFailure = fn('RecordFailure', 'record-failure', 'Records why a run failed in its manifest', { read: [runs], write: [runs, SITE_INDEX_KEY] }, { timeout: Duration.minutes(1) });
 
     this.workflow = new EvalWorkflow(this, 'Workflow', {
       functions: { prepare: prepare.fn, judgeChunk: judgeChunk.fn, judgeBatch: judgeBatch.fn, aggregate: aggregate.fn, report: report.fn, recordFailure: recordFailure.fn },

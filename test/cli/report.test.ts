@@ -173,7 +173,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
       const r = await aepReport([`s3://${bucket}/team/runs/${built.runId}/`], s3.env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`report     s3://${bucket}/team/runs/${built.runId}/report.html`);
-      expect((await dst.list('reports/')).sort()).toEqual([`reports/${built.runId}/index.html`, 'reports/org-sft/index.html'].sort());
+      expect((await dst.list('reports/')).sort()).toEqual([`reports/${built.runId}/index.html`, 'reports/index.html', 'reports/org-sft/index.html'].sort());
     } finally {
       client.destroy();
       await s3.stop();

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATES } from '../../infra/constructs/eval-workflow.ts';
 import { GENERATOR_CONTEXT_EXCLUDES } from '../../infra/constructs/generation-batch.ts';
+import { SITE_INDEX_KEY } from '../../lambdas/services/report/publish-report.ts';
 import { synthLocalDefinition } from '../../infra/local/definition.ts';
 import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
 import { buildStack, normalisedTemplate } from './app.ts';
@@ -116,6 +117,20 @@ describe('AlpacaEvalStack', () => {
     });
   });
 
+  describe('report site', () => {
+    it('serves reports/ through CloudFront with the index as default root object, honouring each object\'s Cache-Control', () => {
+      built.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          DefaultRootObject: 'index.html',
+          Origins: [Match.objectLike({ OriginPath: '/reports' })],
+          // CachingOptimized: min TTL 1 s, so a no-cache page is at most a second stale at the edge
+          DefaultCacheBehavior: Match.objectLike({ CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' }),
+        }),
+      });
+      expect(SITE_INDEX_KEY).toBe('reports/index.html');
+    });
+  });
+
   describe('IAM scoping', () => {
     it('lets only the judge functions read the OpenAI key, and creates no Hugging Face token by default', () => {
       const secretIds = ofType('AWS::SecretsManager::Secret').map(([id]) => id);
@@ -156,7 +171,7 @@ describe('AlpacaEvalStack', () => {
         for (const st of doc.Statement) {
           const actions = [st.Action].flat();
           if (!actions.some((a) => a.startsWith('s3:'))) continue;
-          const objects = JSON.stringify(st.Resource).match(/"\/[a-z/]*\*"/g)?.map((m) => m.slice(2, -1)) ?? [];
+          const objects = JSON.stringify(st.Resource).match(/"\/[a-z/.]*\*"/g)?.map((m) => m.slice(2, -1)) ?? [];
           for (const o of objects) (actions.includes('s3:PutObject') ? write : read).add(o);
         }
         return { read: [...read].sort(), write: [...write].sort() };
@@ -166,7 +181,7 @@ describe('AlpacaEvalStack', () => {
       expect(s3Of('JudgeBatch')).toEqual({ read: ['cache/judge/*', 'runs/*'], write: ['cache/judge/*', 'runs/*'] });
       expect(s3Of('Aggregate')).toEqual({ read: ['runs/*'], write: ['runs/*'] });
       expect(s3Of('RenderReport')).toEqual({ read: ['reports/*', 'runs/*'], write: ['reports/*', 'runs/*'] });
-      expect(s3Of('RecordFailure')).toEqual({ read: ['runs/*'], write: ['runs/*'] });
+      expect(s3Of('RecordFailure')).toEqual({ read: ['runs/*'], write: ['reports/index.html*', 'runs/*'] });
       expect(s3Of('StartRun')).toEqual({ read: ['checkpoints/*', 'runs/*'], write: [] });
       expect(s3Of('GenerationGeneratorJobRole')).toEqual({ read: ['*'], write: ['runs/*'] });
       const all = JSON.stringify(policies.map(([, r]) => r.Properties.PolicyDocument));

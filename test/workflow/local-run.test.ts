@@ -118,6 +118,9 @@ describe.skipIf(!!skip)('the workflow run locally', () => {
     expect(manifest.failure).toMatchObject({ stage: 'generate', error: 'States.TaskFailed' });
     expect(manifest.failure!.cause).toContain('no GPU capacity for 60 minutes, cancelled');
     expect(manifest.failure!.cause).toContain('[Batch: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY]');
+    // and the report site's front page lists the run with that reason
+    const index = (await openBlobStore(`s3://${bucket}/`, { env: s3.env }).get('reports/index.html'))!.toString('utf8');
+    expect(index).toContain('generate: no GPU capacity for 60 minutes, cancelled');
     expect({ engine: engine.requests.length, judge: judge.chatRequests.length }).toEqual(before);
   });
 

@@ -9,6 +9,7 @@ import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../core/run/r
 import type { WorkflowDeps } from './deps.ts';
 import { RunFolder } from './run-store.ts';
 import { settleGeneration } from './generation-stage.ts';
+import { publishSiteIndex } from '../report/publish-report.ts';
 
 /** The state at the Catch: the execution input, `run` once Prepare succeeded, and `failure` = `{ Error, Cause }`. */
 export interface RecordFailureEvent {
@@ -71,6 +72,12 @@ export async function recordFailure(deps: WorkflowDeps, event: RecordFailureEven
   const settled = await settleGeneration(base, run);
   await run.writeManifest(failManifest(settled, { error, cause, ...(state.failedStage ? { stage: state.failedStage } : {}) }, now));
   deps.log.error('run failed', { runId, error, cause });
+  // the report site's front page lists the run with its reason; the failure is recorded even if this cannot be
+  try {
+    await publishSiteIndex(deps.store);
+  } catch (err) {
+    deps.log.warn('could not update the report site index', { runId, error: (err as Error).message });
+  }
   return { error, cause, manifest: run.store.locate('manifest.json') };
 }
 
