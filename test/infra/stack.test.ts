@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -275,15 +276,18 @@ describe('AlpacaEvalStack', () => {
     });
 
     it('acknowledges findings on the resource they concern, never stack-wide, each with a reason', () => {
-      const acks = built.stack.node.findAll().flatMap((c) => c.node.metadata
+      // imported AWS managed policies are detached constructs whose node cannot be read
+      const metadataOf = (c: Construct) => { try { return c.node.metadata; } catch { return []; } };
+      const acks = built.stack.node.findAll().flatMap((c) => metadataOf(c)
         .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, construct: c, id, reason }))));
+        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, construct: c, id, reason }))))
+        .filter((a) => a.id.includes('AwsSolutions-'));
       expect(acks.length).toBeGreaterThan(0);
-      expect(acks.filter((a) => a.construct === built.stack)).toEqual([]);
+      expect(acks.filter((a) => a.construct === built.stack).map((a) => a.id)).toEqual([]);
       for (const a of acks) expect(a.reason.length, a.id).toBeGreaterThan(20);
       // wildcard resources are acknowledged on one IAM role each (its default policy is the only one below it)
       for (const a of acks.filter((x) => x.id.includes('IAM5'))) {
-        const policies = a.construct.node.findAll().filter((c) => c.node.id === 'DefaultPolicy' || c instanceof iam.Policy);
+        const policies = a.construct.node.findAll().filter((c) => c instanceof iam.Policy);
         expect(a.construct instanceof iam.Role || (a.construct.node.tryFindChild('ServiceRole') ?? a.construct.node.tryFindChild('Role')) !== undefined, `${a.path}: ${a.id}`).toBe(true);
         expect(policies.length, `${a.path}: ${a.id}`).toBeLessThanOrEqual(1);
       }
