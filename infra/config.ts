@@ -27,10 +27,21 @@ export const StackConfigSchema = z.object({
     /** Root volume for the vLLM image and model weights. */
     rootVolumeGiB: z.number().int().min(30).default(200),
     jobTimeoutMinutes: z.number().int().positive().default(120),
+    /**
+     * Minutes a job may wait in RUNNABLE at the head of the queue (no GPU capacity, or no instance type that fits)
+     * before Batch cancels it, so the run fails with that reason instead of waiting for the 30-hour workflow
+     * timeout. Batch accepts 10 minutes to 24 hours.
+     */
+    runnableTimeoutMinutes: z.number().int().min(10).max(1440).default(60),
     /** The vLLM flags of the container. */
     maxModelLen: z.number().int().positive().default(4096),
     gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
   }).prefault({}),
+  /**
+   * Secrets Manager secret (name or ARN) holding a Hugging Face token, for gated or private models only. Unset: no
+   * token at all (Hugging Face answers 401 to an invalid token even for public repositories).
+   */
+  huggingFaceTokenSecret: z.string().min(1).optional(),
   /** EventBridge Scheduler expression for the checkpoint watcher, or null for none. */
   schedule: z.string().nullable().default('rate(6 hours)'),
   budgets: z.object({

@@ -3,6 +3,13 @@
  * (`adapters/`), services and handlers depend only on these.
  */
 
+/** HTTP metadata of a written object (kept by S3; a directory has none to keep). */
+export interface PutOptions {
+  contentType?: string;
+  /** Served as the Cache-Control header (S3 object metadata, honoured by CloudFront and browsers). */
+  cacheControl?: string;
+}
+
 /** A flat key → bytes store rooted at one location (`file:///dir` or `s3://bucket/prefix`). */
 export interface BlobStore {
   /** The store's root URL, for messages and manifests. */
@@ -10,7 +17,7 @@ export interface BlobStore {
   /** Returns the object's bytes, or undefined when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
   /** Writes an object atomically: a reader never sees a partial object. */
-  put(key: string, body: string | Uint8Array, options?: { contentType?: string }): Promise<void>;
+  put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   /** The URL a person can open for a key (a path on disk, or s3://…). */

@@ -1,7 +1,7 @@
 /**
  * `aep report RUN [--store DIR|s3://…] [--open]`: renders (or re-renders) a run's report and its model's checkpoint
  * history from the run folder, writes them where the workflow does (`runs/<id>/report.html`,
- * `reports/<id>/index.html`, `reports/<model>/index.html`), prints where they are, and opens the report in the
+ * `reports/<id>/index.html`, `reports/<model>/index.html`, the site index `reports/index.html`), prints where they are, and opens the report in the
  * default browser with `--open`. RUN is a run id (in `--store`), or the path or s3:// URL of a run folder.
  */
 import { spawn } from 'node:child_process';
@@ -83,6 +83,7 @@ async function report(run: string, flags: ReportFlags): Promise<void> {
     `report     ${p.url}`,
     `published  ${store.locate(p.keys.published)}`,
     `history    ${p.historyUrl} (${p.historyRuns} run${p.historyRuns === 1 ? '' : 's'})`,
+    `index      ${store.locate(p.keys.index)}`,
     '',
   ].join('\n'));
   if (!flags.open) return;

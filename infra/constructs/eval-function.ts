@@ -28,8 +28,16 @@ export interface EvalFunctionProps {
   extraFiles?: string[];
 }
 
+/** What a function may do in the results bucket: key prefixes it reads and writes. */
+export interface BucketAccess {
+  read: 'bucket' | readonly string[];
+  write: readonly string[];
+}
+
 export class EvalFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
+  /** What bindBucket granted. */
+  bucketAccess?: BucketAccess;
 
   constructor(scope: Construct, id: string, props: EvalFunctionProps) {
     super(scope, id);
@@ -50,11 +58,17 @@ export class EvalFunction extends Construct {
     });
   }
 
-  /** Sets `RESULTS_BUCKET` and grants read or read/write on the bucket. */
-  bindBucket(bucket: s3.IBucket, access: 'read' | 'readWrite'): this {
+  /**
+   * Sets `RESULTS_BUCKET` and grants what the function does there: read the objects under `access.read` (key
+   * prefixes such as `runs/`, or `'bucket'` for any object: a user's outputs may be anywhere), and write under
+   * `access.write`. Nothing is ever deleted, so no delete is granted.
+   */
+  bindBucket(bucket: s3.IBucket, access: BucketAccess): this {
     this.fn.addEnvironment('RESULTS_BUCKET', bucket.bucketName);
-    if (access === 'read') bucket.grantRead(this.fn);
-    else bucket.grantReadWrite(this.fn);
+    this.bucketAccess = access;
+    if (access.read === 'bucket') bucket.grantRead(this.fn);
+    else for (const prefix of access.read) bucket.grantRead(this.fn, `${prefix}*`);
+    for (const prefix of access.write) bucket.grantPut(this.fn, `${prefix}*`);
     return this;
   }
 

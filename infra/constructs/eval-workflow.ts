@@ -3,9 +3,10 @@
  * locally): Prepare → generate on Batch unless outputs are given → judge in chunks (Map of Lambdas, or the OpenAI
  * Batch API loop) → aggregate → report. Every failure is caught, recorded in the run manifest, then fails the run.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -50,6 +51,8 @@ export interface EvalWorkflowProps {
   jobDefinition: batch.IJobDefinition;
   /** Chunks judged at once. */
   parallelChunks: number;
+  /** Minutes after which Batch cancels a generator job stuck in RUNNABLE (named in the recorded failure). */
+  runnableTimeoutMinutes?: number;
   /** Seconds between polls of an OpenAI batch. */
   batchPollSeconds?: number;
 }
@@ -66,7 +69,9 @@ export class EvalWorkflow extends Construct {
       });
 
     // Prepare may be what failed, so nothing but the execution name and input is known here.
-    const recordFailure = invoke(STATES.recordFailure, f.recordFailure, { 'state.$': '$' }, '$.failureRecord');
+    const recordFailure = invoke(STATES.recordFailure, f.recordFailure, {
+      'state.$': '$', ...(props.runnableTimeoutMinutes ? { runnableTimeoutMinutes: props.runnableTimeoutMinutes } : {}),
+    }, '$.failureRecord');
     recordFailure.next(new sfn.Fail(this, STATES.failed, { stateName: STATES.failed, errorPath: '$.failureRecord.error', causePath: '$.failureRecord.cause' }));
     // Each catch notes which stage failed (a Pass state the console shows), then records the failure.
     const onFailure = <T extends sfn.TaskStateBase | sfn.Map>(state: T, stage: StageName): T => {
@@ -135,5 +140,10 @@ export class EvalWorkflow extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // The .sync integration polls the job (DescribeJobs, which has no resource-level permission) and terminates it
+    // when the execution is stopped or times out; CDK's BatchSubmitJob grants only SubmitJob and the events rule.
+    const { partition, region, account } = Stack.of(this);
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [`arn:${partition}:batch:${region}:${account}:job/*`] }));
   }
 }

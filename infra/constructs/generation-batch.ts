@@ -2,22 +2,45 @@
  * AWS Batch for generation: a spot-first GPU compute environment with an on-demand one behind it, one job queue,
  * and the job definition of the vLLM generator container (1 GPU, retried when spot capacity is reclaimed).
  */
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { StackConfig } from '../config.ts';
+import type { BucketAccess } from './eval-function.ts';
+import { BUCKET_PREFIXES } from './results-bucket.ts';
+
+/**
+ * Paths of the repository kept out of the generator image's build context: the image needs the generator's
+ * sources and the lambdas they import, so a test, benchmark or documentation edit must not rebuild a multi-GB image.
+ */
+export const GENERATOR_CONTEXT_EXCLUDES = [
+  'node_modules', 'cdk.out', '.git', '.scratch', 'coverage', 'test-artifacts', 'runs', 'out',
+  'test', 'bench', 'docs', '**/*.md', 'infra', 'bin', '.github', '.vscode',
+];
+
+/** The generator reads its model (a checkpoint, or any s3:// location in the bucket) and writes its run folder. */
+export const GENERATOR_BUCKET_ACCESS: BucketAccess = { read: 'bucket', write: [BUCKET_PREFIXES.runs] };
+
+/** Why Batch cancels a job that stays RUNNABLE: each reason it can name. */
+const STUCK_REASONS = [
+  batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+  batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+  batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
+];
 
 export interface GenerationBatchProps {
   gpu: StackConfig['gpu'];
   bucket: s3.IBucket;
-  hfTokenSecret: secretsmanager.ISecret;
+  /** Hugging Face token for gated or private models; without it the job gets no HF_TOKEN at all. */
+  hfTokenSecret?: secretsmanager.ISecret;
   /** The generator image; default: built from containers/generator/Dockerfile with the repository as context. */
   image?: ecs.ContainerImage;
 }
@@ -26,6 +49,8 @@ export class GenerationBatch extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
   readonly vpc: ec2.Vpc;
+  readonly computeEnvironments: batch.ManagedEc2EcsComputeEnvironment[] = [];
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: GenerationBatchProps) {
     super(scope, id);
@@ -55,22 +80,38 @@ export class GenerationBatch extends Construct {
       updateToLatestImageVersion: true,
     };
     const onDemand = new batch.ManagedEc2EcsComputeEnvironment(this, 'OnDemandGpu', { ...common, spot: false });
-    this.jobQueue = new batch.JobQueue(this, 'Queue', { priority: 1 });
+    // A job that cannot be placed (no GPU capacity in the region, quota too small, no instance type that fits) is
+    // cancelled after runnableTimeoutMinutes; the Batch step then fails with the reason, which Record Failure
+    // writes into the manifest, instead of the run waiting for the state machine's 30-hour timeout.
+    this.jobQueue = new batch.JobQueue(this, 'Queue', {
+      priority: 1,
+      jobStateTimeLimitActions: STUCK_REASONS.map((reason) => ({
+        action: batch.JobStateTimeLimitActionsAction.CANCEL,
+        state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+        maxTime: Duration.minutes(props.gpu.runnableTimeoutMinutes),
+        reason,
+      })),
+    });
     if (props.gpu.spot) {
       const spot = new batch.ManagedEc2EcsComputeEnvironment(this, 'SpotGpu', {
         ...common, spot: true, allocationStrategy: batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED,
       });
       this.jobQueue.addComputeEnvironment(spot, 1);
+      this.computeEnvironments.push(spot);
     }
     this.jobQueue.addComputeEnvironment(onDemand, 2);
+    this.computeEnvironments.push(onDemand);
 
-    const logGroup = new logs.LogGroup(this, 'GeneratorLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const logGroup = this.logGroup = new logs.LogGroup(this, 'GeneratorLogs', { retention: logs.RetentionDays.ONE_MONTH });
     const jobRole = new iam.Role(this, 'GeneratorJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
-    props.bucket.grantReadWrite(jobRole);
+    props.bucket.grantRead(jobRole);
+    for (const prefix of GENERATOR_BUCKET_ACCESS.write) props.bucket.grantPut(jobRole, `${prefix}*`);
     const container = new batch.EcsEc2ContainerDefinition(this, 'Generator', {
       image: props.image ?? ecs.ContainerImage.fromAsset(join(import.meta.dirname, '..', '..'), {
         file: 'containers/generator/Dockerfile',
-        exclude: ['node_modules', 'cdk.out', '.git', '.scratch', 'coverage', 'test-artifacts', 'runs', 'out'],
+        // GPU instances are x86_64: an image built on an arm64 laptop would not start there
+        platform: ecrAssets.Platform.LINUX_AMD64,
+        exclude: GENERATOR_CONTEXT_EXCLUDES,
       }),
       jobRole,
       gpu: 1,
@@ -80,8 +121,10 @@ export class GenerationBatch extends Construct {
       environment: {
         ENGINE_MAX_MODEL_LEN: String(props.gpu.maxModelLen),
         ENGINE_GPU_MEMORY_UTILIZATION: String(props.gpu.gpuMemoryUtilization),
+        // the S3 client of the generator needs the region; ECS on EC2 does not set it
+        AWS_REGION: Stack.of(this).region,
       },
-      secrets: { HF_TOKEN: batch.Secret.fromSecretsManager(props.hfTokenSecret) },
+      ...(props.hfTokenSecret ? { secrets: { HF_TOKEN: batch.Secret.fromSecretsManager(props.hfTokenSecret) } } : {}),
     });
 
     this.jobDefinition = new batch.EcsJobDefinition(this, 'GeneratorJob', {

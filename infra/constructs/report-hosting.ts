@@ -1,6 +1,9 @@
 /**
  * Serves the published reports (`reports/` in the results bucket) through CloudFront with origin access control.
- * The bucket stays private: the bucket policy lets this distribution read `reports/*` and nothing else.
+ * The bucket stays private: the bucket policy lets this distribution read `reports/*` and nothing else. `/` serves
+ * `reports/index.html` (the site index the report service writes). The cache policy honours each object's
+ * Cache-Control: a run's report is published immutable, the index and history pages no-cache (at most the policy's
+ * 1-second minimum TTL at the edge), so no invalidation is needed after a run.
  */
 import { Annotations, Aws, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';

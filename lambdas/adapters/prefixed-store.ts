@@ -1,5 +1,5 @@
 /** A view of a BlobStore under a key prefix (a run folder inside the results store). */
-import type { BlobStore } from '../ports.ts';
+import type { BlobStore, PutOptions } from '../ports.ts';
 
 export class PrefixedBlobStore implements BlobStore {
   readonly url: string;
@@ -14,7 +14,7 @@ export class PrefixedBlobStore implements BlobStore {
     return this.inner.get(this.prefix + key);
   }
 
-  put(key: string, body: string | Uint8Array, options?: { contentType?: string }): Promise<void> {
+  put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void> {
     return this.inner.put(this.prefix + key, body, options);
   }
 

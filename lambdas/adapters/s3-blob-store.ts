@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AepError } from '../core/errors.ts';
-import type { BlobStore } from '../ports.ts';
+import type { BlobStore, PutOptions } from '../ports.ts';
 
 /** Thrown when a blob store operation fails (permissions, missing bucket, network). */
 export class BlobStoreError extends AepError {
@@ -91,9 +91,9 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, body: string | Uint8Array, options: { contentType?: string } = {}): Promise<void> {
+  async put(key: string, body: string | Uint8Array, options: PutOptions = {}): Promise<void> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const params = { Bucket: this.bucket, Key: this.key(key), Body: bytes, ContentType: options.contentType };
+    const params = { Bucket: this.bucket, Key: this.key(key), Body: bytes, ContentType: options.contentType, CacheControl: options.cacheControl };
     try {
       if (bytes.byteLength <= this.threshold) {
         await this.client.send(new PutObjectCommand(params));

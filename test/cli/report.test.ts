@@ -94,12 +94,13 @@ describe.skipIf(missing.length > 0)('aep report', () => {
     expect(lines[0]).toMatch(/^hh-sft: LC \d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] · win rate \d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] · #\d+ of 224$/);
     expect(lines[1]).toBe(`report     ${join(folder, 'report.html')}`);
     expect(lines[3]).toBe(`history    ${join(out, 'reports', 'W-61-hh-llama32-1b-sft', 'index.html')} (1 run)`);
+    expect(lines[4]).toBe(`index      ${join(out, 'reports', 'index.html')}`);
     const html = await readFile(join(folder, 'report.html'), 'utf8');
     const metrics = JSON.parse(await readFile(join(folder, 'metrics.json'), 'utf8'));
     expect(html).toContain(`<span id="lc-value">${metrics.length_controlled_winrate.toFixed(2)}</span>`);
     expect(html).toContain('Chart.js v4');
     expect(html).toContain('href="../../reports/W-61-hh-llama32-1b-sft/index.html"');
-    expect((await readdir(join(out, 'reports'))).sort()).toEqual(['W-61-hh-llama32-1b-sft', runId].sort());
+    expect((await readdir(join(out, 'reports'))).sort()).toEqual(['W-61-hh-llama32-1b-sft', runId, 'index.html'].sort());
     expect(await readFile(join(out, 'reports', runId, 'index.html'), 'utf8')).toContain('href="../W-61-hh-llama32-1b-sft/index.html"');
   });
 
@@ -194,7 +195,7 @@ describe.skipIf(missing.length > 0)('aep report', () => {
       const r = await aepReport([`s3://${bucket}/team/runs/${built.runId}/`], s3.env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`report     s3://${bucket}/team/runs/${built.runId}/report.html`);
-      expect((await dst.list('reports/')).sort()).toEqual([`reports/${built.runId}/index.html`, 'reports/org-sft/index.html'].sort());
+      expect((await dst.list('reports/')).sort()).toEqual([`reports/${built.runId}/index.html`, 'reports/index.html', 'reports/org-sft/index.html'].sort());
     } finally {
       client.destroy();
       await s3.stop();

@@ -1,7 +1,14 @@
+import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { STATES } from '../../infra/constructs/eval-workflow.ts';
+import { GENERATOR_CONTEXT_EXCLUDES } from '../../infra/constructs/generation-batch.ts';
+import { SITE_INDEX_KEY } from '../../lambdas/services/report/publish-report.ts';
 import { synthLocalDefinition } from '../../infra/local/definition.ts';
 import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
 import { buildStack, normalisedTemplate } from './app.ts';
@@ -26,8 +33,7 @@ describe('AlpacaEvalStack', () => {
         Type: 'container',
         ContainerProperties: Match.objectLike({
           ResourceRequirements: Match.arrayWith([{ Type: 'GPU', Value: '1' }]),
-          Environment: Match.arrayWith([{ Name: 'ENGINE_MAX_MODEL_LEN', Value: '4096' }]),
-          Secrets: Match.arrayWith([Match.objectLike({ Name: 'HF_TOKEN' })]),
+          Environment: Match.arrayWith([{ Name: 'ENGINE_MAX_MODEL_LEN', Value: '4096' }, { Name: 'AWS_REGION', Value: { Ref: 'AWS::Region' } }]),
         }),
         RetryStrategy: {
           Attempts: 3,
@@ -52,6 +58,31 @@ describe('AlpacaEvalStack', () => {
       expect(envs.find((e) => e.Type === 'SPOT')!.AllocationStrategy).toBe('SPOT_PRICE_CAPACITY_OPTIMIZED');
       const queues = ofType('AWS::Batch::JobQueue').map(([, r]) => r.Properties.ComputeEnvironmentOrder as { Order: number }[]);
       expect(queues.map((q) => q.map((o) => o.Order))).toEqual([[1, 2]]);
+    });
+
+    it('cancels a job stuck in RUNNABLE after the configured time, for each reason Batch can name', () => {
+      const limits = (template: typeof built.template) => (Object.values(template.toJSON().Resources as Resources)
+        .find((r) => r.Type === 'AWS::Batch::JobQueue')!.Properties.JobStateTimeLimitActions as Record<string, unknown>[]);
+      expect(limits(built.template)).toEqual(['CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT']
+        .map((reason) => ({ Action: 'CANCEL', State: 'RUNNABLE', MaxTimeSeconds: 3600, Reason: reason })));
+      expect(limits(buildStack({ gpu: { runnableTimeoutMinutes: 20 } }).template).map((l) => l.MaxTimeSeconds)).toEqual([1200, 1200, 1200]);
+      expect(() => buildStack({ gpu: { runnableTimeoutMinutes: 5 } })).toThrow(/gpu\.runnableTimeoutMinutes/);
+      // Record Failure is told the limit, to name it in the manifest
+      const record = (synthLocalDefinition({ gpu: { runnableTimeoutMinutes: 20 } }).definition.States as Record<string, { Parameters: Record<string, unknown> }>)[STATES.recordFailure]!;
+      expect(record.Parameters).toEqual({ 'state.$': '$', runnableTimeoutMinutes: 20 });
+    });
+
+    it('builds the generator image for linux/amd64 from a context without tests, benchmarks or docs', () => {
+      const outdir = built.app.synth().directory;
+      const manifest = JSON.parse(readFileSync(join(outdir, `${built.stack.stackName}.assets.json`), 'utf8')) as { dockerImages: Record<string, { source: { directory: string; platform?: string } }> };
+      const images = Object.values(manifest.dockerImages);
+      expect(images).toHaveLength(1);
+      const image = { platform: images[0]!.source.platform, path: images[0]!.source.directory };
+      expect(image.platform).toBe('linux/amd64');
+      for (const excluded of ['test', 'bench', 'infra', 'node_modules', '.git', '**/*.md']) expect(GENERATOR_CONTEXT_EXCLUDES).toContain(excluded);
+      const staged = readdirSync(join(outdir, image.path));
+      expect(staged).toEqual(expect.arrayContaining(['lambdas', 'containers', 'package.json', 'package-lock.json', 'tsconfig.json']));
+      for (const excluded of ['test', 'bench', 'infra', 'node_modules', '.git']) expect(staged).not.toContain(excluded);
     });
 
     it('gives the instances a large encrypted gp3 root volume for the vLLM image and the weights', () => {
@@ -89,20 +120,87 @@ describe('AlpacaEvalStack', () => {
     });
   });
 
+  describe('report site', () => {
+    it('serves reports/ through CloudFront with the index as default root object, honouring each object\'s Cache-Control', () => {
+      built.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          DefaultRootObject: 'index.html',
+          Origins: [Match.objectLike({ OriginPath: '/reports' })],
+          // CachingOptimized: min TTL 1 s, so a no-cache page is at most a second stale at the edge
+          DefaultCacheBehavior: Match.objectLike({ CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' }),
+        }),
+      });
+      expect(SITE_INDEX_KEY).toBe('reports/index.html');
+    });
+  });
+
   describe('IAM scoping', () => {
-    it('lets only the judge functions read the OpenAI key, and only the trigger and the generator job the Hugging Face token', () => {
-      const secretIds = Object.fromEntries(ofType('AWS::SecretsManager::Secret').map(([id]) => [id.startsWith('OpenAi') ? 'openai' : 'hf', id]));
-      const readers = (secret: string) => ofType('AWS::IAM::Policy')
-        .filter(([, r]) => JSON.stringify(r.Properties.PolicyDocument).includes(`"Ref":"${secret}"`))
-        .map(([id]) => id.replace(/FunctionServiceRoleDefaultPolicy.*|ServiceRoleDefaultPolicy.*/, ''));
-      expect(readers(secretIds.openai!).sort()).toEqual(['JudgeBatch', 'JudgeChunk']);
-      expect(readers(secretIds.hf!).sort()).toEqual(['GenerationGeneratorExecutionRoleDefaultPolicyBA117373', 'StartRun']);
+    it('lets only the judge functions and Prepare (its judge preflight) read the OpenAI key, and creates no Hugging Face token by default', () => {
+      const secretIds = ofType('AWS::SecretsManager::Secret').map(([id]) => id);
+      expect(secretIds).toHaveLength(1);
+      const readers = ofType('AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify(r.Properties.PolicyDocument).includes(`"Ref":"${secretIds[0]}"`))
+        .map(([id]) => id.replace(/FunctionServiceRoleDefaultPolicy.*/, ''));
+      expect(readers.sort()).toEqual(['JudgeBatch', 'JudgeChunk', 'PrepareRun']);
+      const job = ofType('AWS::Batch::JobDefinition')[0]![1].Properties.ContainerProperties as Record<string, unknown>;
+      expect(job.Secrets).toBeUndefined();
+      const trigger = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('StartRun'))![1];
+      expect(JSON.stringify(trigger.Properties.Environment)).not.toContain('HF_SECRET_ARN');
+      expect(JSON.stringify(resources)).not.toMatch(/HuggingFace/);
+    });
+
+    it('hands a configured Hugging Face secret (by ARN or name) to the generator job and the trigger only', () => {
+      const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-token-AbCdEf';
+      const { template } = buildStack({ huggingFaceTokenSecret: arn });
+      const res = template.toJSON().Resources as Resources;
+      expect(Object.values(res).filter((r) => r.Type === 'AWS::SecretsManager::Secret')).toHaveLength(1);
+      template.hasResourceProperties('AWS::Batch::JobDefinition', {
+        ContainerProperties: Match.objectLike({ Secrets: [{ Name: 'HF_TOKEN', ValueFrom: arn }] }),
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ HF_SECRET_ARN: arn }) } });
+      const readers = Object.entries(res).filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('secret:hf-token'))
+        .map(([id]) => id.replace(/FunctionServiceRoleDefaultPolicy.*|DefaultPolicy.*/, ''));
+      expect(readers.sort()).toEqual(['GenerationGeneratorExecutionRole', 'StartRun']);
+      // by name: the grant covers the name with Secrets Manager's random suffix
+      const byName = JSON.stringify(buildStack({ huggingFaceTokenSecret: 'my/hf-token' }).template.toJSON());
+      expect(byName).toContain('secret:my/hf-token-??????');
+    });
+
+    it('gives each function S3 rights on the prefixes it uses only, and no function or job a delete', () => {
+      const policies = ofType('AWS::IAM::Policy');
+      const s3Of = (prefix: string) => {
+        const doc = policies.find(([id]) => id.startsWith(prefix))![1].Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] };
+        const read = new Set<string>(); const write = new Set<string>();
+        for (const st of doc.Statement) {
+          const actions = [st.Action].flat();
+          if (!actions.some((a) => a.startsWith('s3:'))) continue;
+          const objects = JSON.stringify(st.Resource).match(/"\/[a-z/.]*\*"/g)?.map((m) => m.slice(2, -1)) ?? [];
+          for (const o of objects) (actions.includes('s3:PutObject') ? write : read).add(o);
+        }
+        return { read: [...read].sort(), write: [...write].sort() };
+      };
+      expect(s3Of('PrepareRun')).toEqual({ read: ['*'], write: ['runs/*'] });
+      expect(s3Of('JudgeChunk')).toEqual({ read: ['cache/judge/*', 'runs/*'], write: ['cache/judge/*', 'runs/*'] });
+      expect(s3Of('JudgeBatch')).toEqual({ read: ['cache/judge/*', 'runs/*'], write: ['cache/judge/*', 'runs/*'] });
+      expect(s3Of('Aggregate')).toEqual({ read: ['runs/*'], write: ['runs/*'] });
+      expect(s3Of('RenderReport')).toEqual({ read: ['reports/*', 'runs/*'], write: ['reports/*', 'runs/*'] });
+      expect(s3Of('RecordFailure')).toEqual({ read: ['runs/*'], write: ['reports/index.html*', 'runs/*'] });
+      expect(s3Of('StartRun')).toEqual({ read: ['checkpoints/*', 'runs/*'], write: ['runs/*'] });
+      expect(s3Of('GenerationGeneratorJobRole')).toEqual({ read: ['*'], write: ['runs/*'] });
+      const all = JSON.stringify(policies.map(([, r]) => r.Properties.PolicyDocument));
+      expect(all).not.toMatch(/s3:DeleteObject|s3:\*/);
     });
 
     it('lets the state machine start only the generator job and invoke only the pipeline functions', () => {
       const sm = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('WorkflowStateMachineRole'))!;
       const doc = JSON.stringify(sm[1].Properties.PolicyDocument);
       expect(doc).toContain('batch:SubmitJob');
+      // what the .sync integration needs to poll the job and to stop it when the execution is stopped or times out
+      const statements = (sm[1].Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+      const resourceOf = (action: string) => JSON.stringify(statements.find((st) => [st.Action].flat().includes(action))?.Resource);
+      expect(resourceOf('batch:DescribeJobs')).toBe('"*"');
+      expect(resourceOf('batch:TerminateJob')).toContain(':job/*');
+      expect(resourceOf('events:PutRule')).toContain('rule/StepFunctionsGetEventsForBatchJobsRule');
       expect(doc).not.toContain('"Action":"*"');
       expect(doc).not.toMatch(/"Resource":"\*".*lambda:InvokeFunction/);
     });
@@ -175,6 +273,24 @@ describe('AlpacaEvalStack', () => {
     it('has no unacknowledged finding', () => {
       const report = new AwsSolutionsChecks(built.stack).validateScope(built.stack);
       expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    });
+
+    it('acknowledges findings on the resource they concern, never stack-wide, each with a reason', () => {
+      // imported AWS managed policies are detached constructs whose node cannot be read
+      const metadataOf = (c: Construct) => { try { return c.node.metadata; } catch { return []; } };
+      const acks = built.stack.node.findAll().flatMap((c) => metadataOf(c)
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, construct: c, id, reason }))))
+        .filter((a) => a.id.includes('AwsSolutions-'));
+      expect(acks.length).toBeGreaterThan(0);
+      expect(acks.filter((a) => a.construct === built.stack).map((a) => a.id)).toEqual([]);
+      for (const a of acks) expect(a.reason.length, a.id).toBeGreaterThan(20);
+      // wildcard resources are acknowledged on one IAM role each (its default policy is the only one below it)
+      for (const a of acks.filter((x) => x.id.includes('IAM5'))) {
+        const policies = a.construct.node.findAll().filter((c) => c instanceof iam.Policy);
+        expect(a.construct instanceof iam.Role || (a.construct.node.tryFindChild('ServiceRole') ?? a.construct.node.tryFindChild('Role')) !== undefined, `${a.path}: ${a.id}`).toBe(true);
+        expect(policies.length, `${a.path}: ${a.id}`).toBeLessThanOrEqual(1);
+      }
     });
   });
 

@@ -9,7 +9,7 @@ import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
 import type { RunConfigInput } from '../../lambdas/core/run/run-config.ts';
 import { runGenerator } from '../../containers/generator/run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
-import { runLocal, type LocalLambdaSource, type LocalRunResult } from '../../infra/local/run-local.ts';
+import { runLocal, type GenerationJob, type LocalLambdaSource, type LocalRunResult } from '../../infra/local/run-local.ts';
 import { synthLocalDefinition } from '../../infra/local/definition.ts';
 import { fixturePath } from '../support/fixtures.ts';
 import { createTestBucket, motoClient, type MotoServer } from '../support/moto.ts';
@@ -51,6 +51,8 @@ export async function runWorkflow(options: {
   cacheDir?: string;
   /** Run the Lambda tasks from these (e.g. the shipped bundles) instead of the sources. */
   lambdas?: LocalLambdaSource;
+  /** Stands in for the Batch task instead of running the generator (e.g. a job Batch cancelled). */
+  generate?: (job: GenerationJob) => Promise<void>;
 }): Promise<HarnessRun> {
   definition ??= synthLocalDefinition();
   const env = { ...options.moto.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1' };
@@ -60,11 +62,11 @@ export async function runWorkflow(options: {
   const states: HarnessRun['states'] = [];
   const result = await runLocal({
     input: { config: options.config }, deps, definition, ...(options.lambdas ? { lambdas: options.lambdas } : {}), waitMs: 0, retryIntervalMs: 0,
-    generate: async (job) => {
+    generate: options.generate ?? (async (job) => {
       const lines: string[] = [];
       const code = await runGenerator({ env: { ...env, ...job.environment, AEP_CACHE_DIR: cacheDir, PROGRESS_INTERVAL_S: '3600' }, out: () => {}, err: (t) => lines.push(t), engine: { baseUrl: options.engineBaseUrl } });
       if (code !== 0) throw Object.assign(new Error(lines.join('').trim().split('\n').at(-1) ?? `exit ${code}`), { name: 'GenerationFailed' });
-    },
+    }),
     onState: (e) => states.push(e),
   });
   return { result, states };

@@ -96,6 +96,34 @@ describe.skipIf(!!skip)('the workflow run locally', () => {
     expect(manifest.failure!.cause).toMatch(/500/);
   });
 
+  it('names a GPU job Batch cancelled after waiting in RUNNABLE: no GPU capacity for N minutes, cancelled', async () => {
+    const bucket = await newBucket(s3);
+    const cfg = config({ maxInstances: 10, name: 'no-capacity' });
+    const before = { engine: engine.requests.length, judge: judge.chatRequests.length };
+    // what the .sync integration reports when the queue's JobStateTimeLimitActions cancel the job: the task fails
+    // and its Cause is the job description, whose StatusReason carries the action's reason
+    const { result } = await runWorkflow({
+      moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl,
+      generate: async (job) => {
+        throw Object.assign(new Error(JSON.stringify({
+          JobName: job.jobName, JobId: 'b7d0', Status: 'FAILED',
+          StatusReason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type [g6.xlarge]',
+        })), { name: 'States.TaskFailed' });
+      },
+    });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
+    expect(result.status === 'FAILED' && result.cause).toMatch(/^no GPU capacity for 60 minutes, cancelled/);
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runIdFor(RunConfigSchema.parse(cfg))}/manifest.json`))!;
+    expect(manifest.status).toBe('failed');
+    expect(manifest.failure).toMatchObject({ stage: 'generate', error: 'States.TaskFailed' });
+    expect(manifest.failure!.cause).toContain('no GPU capacity for 60 minutes, cancelled');
+    expect(manifest.failure!.cause).toContain('[Batch: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY]');
+    // and the report site's front page lists the run with that reason
+    const index = (await openBlobStore(`s3://${bucket}/`, { env: s3.env }).get('reports/index.html'))!.toString('utf8');
+    expect(index).toContain('generate: no GPU capacity for 60 minutes, cancelled');
+    expect({ engine: engine.requests.length, judge: judge.chatRequests.length }).toEqual(before);
+  });
+
   it('refuses a run whose judge cost bound exceeds its budget before generating or judging anything', async () => {
     const bucket = await newBucket(s3);
     const cfg = config({ maxInstances: 40, name: 'over-budget', budgetUsd: 0.05 });

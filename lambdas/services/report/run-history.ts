@@ -67,6 +67,11 @@ export async function historyEntry(
 
 /** Manifests of every run of `model` in the store (unreadable manifests are skipped: another writer's debris). */
 export async function manifestsOfModel(store: BlobStore, model: string): Promise<RunManifest[]> {
+  return (await allManifests(store)).filter((m) => m.config?.model === model);
+}
+
+/** Manifests of every run in the store (unreadable manifests are skipped). */
+export async function allManifests(store: BlobStore): Promise<RunManifest[]> {
   const keys = (await store.list(RUNS_PREFIX)).filter((k) => /^[^/]+\/manifest\.json$/.test(k.slice(RUNS_PREFIX.length)));
   const out: RunManifest[] = [];
   for (const key of keys) {
@@ -74,7 +79,7 @@ export async function manifestsOfModel(store: BlobStore, model: string): Promise
     if (t === undefined) continue;
     try {
       const m = parseManifest(t, store.locate(key));
-      if (m.config?.model === model) out.push(m);
+      out.push(m);
     } catch {
       continue;
     }

@@ -9,6 +9,7 @@ import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../core/run/r
 import type { WorkflowDeps } from './deps.ts';
 import { RunFolder } from './run-store.ts';
 import { settleGeneration } from './generation-stage.ts';
+import { publishSiteIndex } from '../report/publish-report.ts';
 
 /** The state at the Catch: the execution input, `run` once Prepare succeeded, and `failure` = `{ Error, Cause }`. */
 export interface RecordFailureEvent {
@@ -20,6 +21,25 @@ export interface RecordFailureEvent {
     /** Set by the "<state> Failed" Pass state in front of this step. */
     failedStage?: string;
   };
+  /** The job queue's RUNNABLE time limit (stack config), to name it when Batch cancelled a job stuck there. */
+  runnableTimeoutMinutes?: number;
+}
+
+/** The reasons a job queue's JobStateTimeLimitActions name when they cancel a job stuck in RUNNABLE. */
+const STUCK_RUNNABLE = /\b(CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY|MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE|MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT)\b/;
+
+/**
+ * A Batch job the queue cancelled after waiting in RUNNABLE: "no GPU capacity for N minutes, cancelled", with
+ * Batch's reason code; otherwise undefined.
+ */
+export function stuckRunnableReason(cause: string | undefined, minutes: number | undefined): string | undefined {
+  const code = STUCK_RUNNABLE.exec(describeCause(cause))?.[1];
+  if (!code) return undefined;
+  const waited = minutes ? `for ${minutes} minutes` : 'for the queue\'s time limit';
+  const hint = code.startsWith('CAPACITY')
+    ? 'no GPU instance was available (request a G/VT vCPU quota, allow more instance types or another region)'
+    : 'the compute environments cannot fit the job (maxvCpus or instance types too small for it)';
+  return `no GPU capacity ${waited}, cancelled: ${hint} [Batch: ${code}]`;
 }
 
 /** The human part of a Step Functions Cause: a Lambda's errorMessage, a Batch job's status reason, or the text. */
@@ -43,7 +63,7 @@ export async function recordFailure(deps: WorkflowDeps, event: RecordFailureEven
   const run = new RunFolder(deps.store, runPrefix(runId));
   const now = deps.now().toISOString();
   const error = state.failure?.Error ?? 'Error';
-  const cause = describeCause(state.failure?.Cause);
+  const cause = stuckRunnableReason(state.failure?.Cause, event.runnableTimeoutMinutes) ?? describeCause(state.failure?.Cause);
   const existing = await run.manifest();
   const base = existing ?? newManifest({
     runId, config, now,
@@ -52,6 +72,12 @@ export async function recordFailure(deps: WorkflowDeps, event: RecordFailureEven
   const settled = await settleGeneration(base, run);
   await run.writeManifest(failManifest(settled, { error, cause, ...(state.failedStage ? { stage: state.failedStage } : {}) }, now));
   deps.log.error('run failed', { runId, error, cause });
+  // the report site's front page lists the run with its reason; the failure is recorded even if this cannot be
+  try {
+    await publishSiteIndex(deps.store);
+  } catch (err) {
+    deps.log.warn('could not update the report site index', { runId, error: (err as Error).message });
+  }
   return { error, cause, manifest: run.store.locate('manifest.json') };
 }
 
