@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { aggregateCommand } from './commands/aggregate.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { fetchCommand, startCommand, statusCommand } from './commands/cloud.ts';
 import { estimateCommand } from './commands/estimate.ts';
 import { generateCommand } from './commands/generate.ts';
@@ -24,6 +25,7 @@ const program = new Command('aep')
   .addCommand(startCommand())
   .addCommand(statusCommand())
   .addCommand(fetchCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(calibrateCommand());
 
 await program.parseAsync(process.argv);
