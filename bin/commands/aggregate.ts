@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { aggregate, lcDetails } from '../../lambdas/services/aggregate.ts';
 import { action, assetResolver } from './common.ts';
+import { readCalibration } from './calibration-file.ts';
 
 interface AggregateFlags {
   annotations: string;
@@ -18,6 +19,7 @@ interface AggregateFlags {
   json?: boolean;
   foldOrder: 'stable' | 'numpy-classic';
   cacheDir?: string;
+  calibration?: string;
 }
 
 async function readInput(path: string): Promise<{ text: string; file: string }> {
@@ -41,11 +43,14 @@ export function aggregateCommand(): Command {
     .option('--out <dir>', 'output directory', '.')
     .option('--json', 'print one JSON object (the metrics) on stdout')
     .addOption(new Option('--fold-order <order>', 'GroupKFold tie order of the LC cross-validation').choices(['stable', 'numpy-classic']).default('stable'))
+    .option('--calibration <file>', 'calibration.json of the judge (aep calibrate): adds the official-scale estimate with its interval; the leaderboard row carries the estimate')
     .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
     .action(action('aggregate', async (flags: AggregateFlags) => {
       const assets = assetResolver({ gamed: flags.gamed, 'instruction-difficulty': flags.instructionDifficulty, leaderboard: flags.leaderboard }, flags.cacheDir);
+      const annotations = await readInput(flags.annotations);
       const result = await aggregate({
-        annotations: await readInput(flags.annotations),
+        annotations,
+        ...(flags.calibration ? { calibration: await readCalibration(flags.calibration, annotations) } : {}),
         modelOutputs: flags.modelOutputs ? await readInput(flags.modelOutputs) : undefined,
         name: flags.name,
         assets,
@@ -69,7 +74,8 @@ export function aggregateCommand(): Command {
         `  win rate                    ${f(m.win_rate)} ± ${f(m.standard_error)}`,
         `  discrete win rate           ${f(m.discrete_win_rate)}   wins ${m.n_wins} / losses ${m.n_wins_base} / draws ${m.n_draws}`,
         `  average length              ${m.avg_length}`,
-        `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}`,
+        ...(m.official_scale ? [`  official-scale estimate     LC ${f(m.official_scale.length_controlled_winrate)}  (${Math.round(m.official_scale.level * 100)} % interval ${f(m.official_scale.interval[0])}–${f(m.official_scale.interval[1])}; the LC above is on the scale of judge ${m.official_scale.calibration.judge})`] : []),
+        `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}${m.official_scale ? ' (by the official-scale estimate)' : ''}`,
         `wrote metrics.json, leaderboard.csv and lc_glm.json to ${out}`,
         '',
       ].join('\n'));

@@ -12,6 +12,7 @@ import { lengthControlledWinRate, type LcResult } from '../core/metrics/glm/leng
 import { averageLength, winRateMetrics, type WinRateMetrics } from '../core/metrics/win-rate.ts';
 import { formatLeaderboard, insertIntoLeaderboard, parseLeaderboard, rankOf } from '../core/report/leaderboard.ts';
 import type { AssetProvenance, AssetSource } from '../ports.ts';
+import { officialScale, type CalibrationDocument, type OfficialScaleBlock } from '../core/calibration/document.ts';
 
 /** The ten metric names of the official leaderboard row (plus `mode`). */
 export interface OfficialMetrics extends WinRateMetrics {
@@ -39,6 +40,8 @@ export interface MetricsDocument extends OfficialMetrics {
   leaderboard: { rank: number | undefined; size: number; added: boolean };
   assets: Record<string, AssetProvenance & { agrees_with_gamed?: boolean; max_abs_diff?: number }>;
   warnings: string[];
+  /** The judge-scale numbers carried to the official scale by a calibration (`--calibration`). */
+  official_scale?: OfficialScaleBlock;
 }
 
 export interface AggregateInput {
@@ -50,6 +53,8 @@ export interface AggregateInput {
   foldOrder?: FoldOrder;
   /** Check the gamed table's difficulties against instruction_difficulty.csv (default true; failure to get it only warns). */
   checkInstructionDifficulty?: boolean;
+  /** A calibration of this run's judge: metrics get `official_scale`, the leaderboard row is on the official scale. */
+  calibration?: { doc: CalibrationDocument; path: string; sha256: string };
 }
 
 export interface AggregateOutput {
@@ -86,11 +91,17 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
 
   const lb = await input.assets.text('leaderboard');
   assets.leaderboard = provenance(lb.asset);
+  const scaled = input.calibration ? officialScale(input.calibration.doc, official, { path: input.calibration.path, sha256: input.calibration.sha256 }) : undefined;
+  // one scale on the board: with a calibration the row carries the official-scale estimates (the judge-scale numbers
+  // stay in metrics.json), never judge-X numbers among the official judge's
   const { board, added } = insertIntoLeaderboard(parseLeaderboard(lb.text, lb.asset.source), name, {
-    win_rate: official.win_rate, standard_error: official.standard_error, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
-    n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: official.discrete_win_rate, mode: 'community',
-    avg_length: official.avg_length, length_controlled_winrate: official.length_controlled_winrate, lc_standard_error: official.lc_standard_error,
+    win_rate: scaled?.win_rate ?? official.win_rate, standard_error: scaled ? NaN : official.standard_error, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
+    n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: scaled ? NaN : official.discrete_win_rate, mode: scaled ? 'community-official-scale-estimate' : 'community',
+    avg_length: official.avg_length, length_controlled_winrate: scaled?.length_controlled_winrate ?? official.length_controlled_winrate, lc_standard_error: scaled ? NaN : official.lc_standard_error,
   });
+  if (scaled) {
+    warnings.push(`judge-scale LC ${official.length_controlled_winrate.toFixed(1)} is on the scale of judge ${input.calibration!.doc.judge.scale}; its official-scale estimate is ${scaled.length_controlled_winrate.toFixed(1)} (${Math.round(scaled.level * 100)} % interval ${scaled.interval[0].toFixed(1)}–${scaled.interval[1].toFixed(1)}); the leaderboard row carries the estimate`);
+  }
   if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
 
   const neighbours = lc.sensitivity.map((s) => ({ C: s.C, length_controlled_winrate: s.lengthControlledWinrate }));
@@ -104,6 +115,7 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     extreme_change_warning: lc.extremeChange.warn,
     leaderboard: { rank: rankOf(board, name), size: board.rows.length, added },
     assets, warnings,
+    ...(scaled ? { official_scale: scaled } : {}),
   };
   const annotations = parsed.rows.map((r, i) => ({ ...r, glm_preference: lc.glmPreference[i]! }));
   return { metrics, lc, leaderboardCsv: formatLeaderboard(board), annotations };

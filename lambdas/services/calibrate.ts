@@ -4,8 +4,7 @@
  * as a run), and the shipped calibration of the gpt5_nano judge (built from the pinned public gpt-5-nano board).
  */
 import { parseAnnotations } from '../core/annotations.ts';
-import { boardEntries, buildCalibration, calibrationJudgeNames, officialScale, type BoardEntry, type CalibrationDocument, type OfficialScaleBlock } from '../core/calibration/document.ts';
-import { InputError } from '../core/errors.ts';
+import { boardEntries, buildCalibration, type BoardEntry, type CalibrationDocument } from '../core/calibration/document.ts';
 import { agreement, type AgreementRow } from '../core/calibration/agreement.ts';
 import { driftSampleRows, type DriftSample } from '../core/calibration/drift.ts';
 import { sha256Hex } from '../adapters/assets.ts';
@@ -138,20 +137,3 @@ function driftSample(results: readonly PanelModelResult[]): DriftSample {
   return { model: mid.name, rows, instructions: rows.map((i) => mid.instructions[i]!), preferences: rows.map((i) => mid.preferences[i] ?? null) };
 }
 
-/**
- * Adds the `official_scale` block to a metrics document (and its warnings): the judge-scale LC and win rate
- * carried to the official scale by the calibration. Refuses a calibration made for another judge, and the official
- * judge's own runs (already on the official scale).
- */
-export function withOfficialScale<M extends { length_controlled_winrate: number; win_rate: number; warnings: string[]; annotator: string | null }>(
-  metrics: M,
-  cal: CalibrationDocument,
-  file: { path: string; sha256: string },
-  runJudge: { preset: string; model: string },
-): M & { official_scale: OfficialScaleBlock } {
-  const names = calibrationJudgeNames(cal);
-  if (!names.includes(runJudge.preset) && !names.includes(runJudge.model)) {
-    throw new InputError({ file: file.path, field: 'judge' }, `calibration is for judge ${cal.judge.scale} (${names.join(', ')}), but this run was judged by ${runJudge.preset} (${runJudge.model})`);
-  }
-  return { ...metrics, official_scale: officialScale(cal, metrics, file) };
-}
