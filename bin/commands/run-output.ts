@@ -151,14 +151,16 @@ export function formatRunSummary(m: Metrics, where: SummaryPlace): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   const band = (m.lc_sensitivity as { band?: [number, number] } | undefined)?.band;
   const lb = m.leaderboard as { rank?: number; size?: number } | undefined;
+  const os = m.official_scale as { length_controlled_winrate: number; interval: [number, number]; level: number; calibration: { judge: string } } | undefined;
   const lines = [
     '',
     `AlpacaEval 2.0 — ${String(m.name)} (run ${where.runId})`,
-    `  LC win rate        ${f(n('length_controlled_winrate'))} ± ${f(n('lc_standard_error'))}${band ? `   (C-sensitivity ${f(band[0])}–${f(band[1])})` : ''}`,
+    `  LC win rate        ${f(n('length_controlled_winrate'))} ± ${f(n('lc_standard_error'))}${band ? `   (C-sensitivity ${f(band[0])}–${f(band[1])})` : ''}${os ? `   on the scale of judge ${os.calibration.judge}` : ''}`,
+    ...(os ? [`  official scale     LC ${f(os.length_controlled_winrate)}   (${Math.round(os.level * 100)} % interval ${f(os.interval[0])}–${f(os.interval[1])}; estimate through the calibration)`] : []),
     `  win rate           ${f(n('win_rate'))} ± ${f(n('standard_error'))}   discrete ${f(n('discrete_win_rate'))}`,
     `  wins/losses/draws  ${n('n_wins')} / ${n('n_wins_base')} / ${n('n_draws')} of ${n('n_total')}`,
     `  average length     ${n('avg_length')}`,
-    `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by LC win rate)`,
+    `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by ${os ? 'the official-scale LC estimate' : 'LC win rate'})`,
     ...((m.warnings as string[] | undefined) ?? []).map((w) => `  warning: ${w}`),
     ...(where.leaderboardCsv ? ['', ...leaderboardTable(where.leaderboardCsv, String(m.name), where), ''] : []),
     `  report             ${where.report}`,

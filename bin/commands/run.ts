@@ -46,6 +46,7 @@ export interface RunFlags extends GenerationFlags {
   leaderboard?: string;
   json?: boolean;
   budget?: number;
+  calibration?: string;
 }
 
 const abs = (p: string | undefined) => (p === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : resolve(p));
@@ -59,6 +60,7 @@ export async function runConfigFromFlags(f: RunFlags): Promise<RunConfigInput> {
   }
   return {
     model: f.model, revision, name: f.name, modelOutputs: abs(f.modelOutputs), maxInstances: f.maxInstances, budgetUsd: f.budget,
+    calibration: f.calibration === 'shipped' || f.calibration === 'none' ? f.calibration : abs(f.calibration),
     generation: {
       maxNewTokens: f.maxNewTokens, temperature: f.temperature, topP: f.topP, seed: f.seed, concurrency: f.concurrency,
       promptTemplate: f.promptTemplate ? await readFile(f.promptTemplate, 'utf8') : undefined,
@@ -163,6 +165,7 @@ export function runCommand(): Command {
     .option('--instruction-difficulty <path|url>', 'instruction_difficulty.csv override')
     .option('--leaderboard <path|url>', 'leaderboard CSV override')
     .option('--budget <usd>', 'refuse to start when judging could cost more than this (checked before anything is spent)', nonNegativeNumber)
+    .option('--calibration <file|shipped|none>', 'calibration.json of the judge (aep calibrate): metrics, leaderboard and report add the official-scale estimate with its interval (default: shipped for gpt5_nano, else none)')
     .option('--json', 'print the metrics as one JSON object on stdout')
     .action(action('run', run));
 }

@@ -11,6 +11,7 @@ export const RUN_FILES = {
   gamed: 'inputs/df_gamed.csv',
   instructionDifficulty: 'inputs/instruction_difficulty.csv',
   leaderboardInput: 'inputs/leaderboard.csv',
+  calibration: 'inputs/calibration.json',
   modelOutputs: 'model_outputs.json',
   generation: 'generation.json',
   judgeDir: 'judge/',

@@ -58,6 +58,11 @@ export const RunConfigSchema = z.object({
   generation: GenerationConfigSchema.prefault({}),
   judge: JudgeConfigSchema.prefault({}),
   assets: AssetOverridesSchema.prefault({}),
+  /**
+   * calibration.json of the judge (a key in the store, a path or a URL), or "none". Default: the shipped calibration
+   * when the judge has one (gpt5_nano), else none. Adds the official-scale estimate; judge-scale numbers unchanged.
+   */
+  calibration: z.string().min(1).optional(),
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;

@@ -9,6 +9,7 @@ import { finishStage, startStage, type RunManifest } from '../../core/run/manife
 import { aggregate, lcDetails } from '../aggregate.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { runInputs } from './run-assets.ts';
+import { runCalibration } from './run-calibration.ts';
 import { RunFolder } from './run-store.ts';
 import { settleGeneration } from './generation-stage.ts';
 
@@ -55,7 +56,9 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
 
   const config = manifest.config;
   const outputsText = await run.require(RUN_FILES.modelOutputs);
+  const calibration = await runCalibration(run);
   const result = await aggregate({
+    ...(calibration ? { calibration } : {}),
     annotations: { text: annotationsText, file: run.store.locate(RUN_FILES.annotations) },
     modelOutputs: { text: outputsText, file: run.store.locate(RUN_FILES.modelOutputs) },
     name: config.name ?? undefined,
@@ -80,6 +83,10 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
       name: m.name, length_controlled_winrate: m.length_controlled_winrate, lc_standard_error: m.lc_standard_error,
       win_rate: m.win_rate, standard_error: m.standard_error, discrete_win_rate: m.discrete_win_rate, n_total: m.n_total,
       avg_length: m.avg_length, leaderboard_rank: m.leaderboard.rank ?? null,
+      ...(m.official_scale ? {
+        official_scale_lc: m.official_scale.length_controlled_winrate, official_scale_lc_low: m.official_scale.interval[0],
+        official_scale_lc_high: m.official_scale.interval[1], official_scale_judge: m.official_scale.calibration.judge,
+      } : {}),
     },
   };
   manifest = finishStage(manifest, 'aggregate', now(), { details: { warnings: m.warnings } });

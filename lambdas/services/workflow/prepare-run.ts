@@ -14,6 +14,7 @@ import type { WorkflowDeps } from './deps.ts';
 import { BudgetExceededError, judgeCostBound, type CostBound } from './budget.ts';
 import { presetOf } from './judge-step.ts';
 import { RunFolder } from './run-store.ts';
+import { prepareCalibration } from './run-calibration.ts';
 
 /** The execution input: a run config, and optionally the run id (default: derived from the config). */
 export interface PrepareEvent {
@@ -68,6 +69,7 @@ export async function prepareRun(deps: WorkflowDeps, event: PrepareEvent): Promi
     }
   }
   const evalSet = parseModelOutputs(evalSetText, manifest.assets['eval-set']!.source);
+  await prepareCalibration(deps, run, config, assets, manifest); // a wrong calibration stops the run before any spend
 
   let needGeneration = true;
   let outputsText: string | undefined;
