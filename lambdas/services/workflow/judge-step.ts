@@ -4,7 +4,7 @@
  * a chunk whose file is complete returns at once, and rows that still fail make the chunk throw
  * `JudgeRowsFailedError` (after writing its file) so the state machine retries only what is missing.
  */
-import { resolveJudge, type JudgePreset } from '../../core/judge/presets.ts';
+import { DEFAULT_JUDGE_PRESET, resolveJudge, type JudgePreset } from '../../core/judge/presets.ts';
 import { emptyStats, type JudgeChunkFile, type JudgeChunkStats } from '../../core/run/judge-chunk-file.ts';
 import { judgeChunkKey, RUN_FILES, type JudgeChunk } from '../../core/run/layout.ts';
 import { displayName, type RunConfig } from '../../core/run/run-config.ts';
@@ -45,7 +45,9 @@ export function judgeMaxInstances(config: RunConfig): number | undefined {
 }
 
 export function presetOf(config: RunConfig): JudgePreset {
-  return resolveJudge({ judge: config.judge.preset, ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
+  // the schema fills in the default preset: with only a model given (--judge-model) the model decides
+  const onlyModel = config.judge.model && config.judge.preset === DEFAULT_JUDGE_PRESET;
+  return resolveJudge({ ...(onlyModel ? {} : { judge: config.judge.preset }), ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
 }
 
 function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
