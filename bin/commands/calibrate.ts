@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { atomicWrite, defaultCacheDir, sha256Hex } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
@@ -45,6 +45,7 @@ interface CalibrateFlags {
   leaderboard?: string;
   nanoLeaderboard?: string;
   cacheDir?: string;
+  level: number;
 }
 
 async function readText(path: string): Promise<string> {
@@ -82,6 +83,12 @@ function panelFiles(f: CalibrateFlags, assets: ReturnType<typeof assetResolver>)
       annotations: { text: a.bytes.toString('utf8'), file: a.source, sha256: a.sha256 },
     };
   };
+}
+
+function level(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0.5 && n <= 0.99)) throw new InvalidArgumentError('expected a number between 0.5 and 0.99');
+  return n;
 }
 
 const f1 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
@@ -126,7 +133,7 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
       doc = await shippedNanoCalibration(assets, identity);
     } else {
       const file = resolve(f.fromLeaderboard);
-      doc = await calibrateFromLeaderboard({ judge: identity, board: { text: await readText(file), file }, assets, panel });
+      doc = await calibrateFromLeaderboard({ judge: identity, board: { text: await readText(file), file }, assets, panel, level: f.level });
     }
   } else {
     const { identity, preset } = calibrationJudge(f, true);
@@ -155,7 +162,7 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
     const connection = { model: preset!.model, apiKey, baseUrl: f.judgeBaseUrl, request: preset!.request };
     const cacheDir = judgeCacheDir(cacheRoot);
     ({ doc } = await calibrateWithPanel({
-      judge: identity, panel: names, files, assets,
+      judge: identity, panel: names, files, assets, level: f.level,
       judgeOptions: {
         preset: preset!, client: new OpenAIJudgeClient(connection), cache,
         scheduler: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: f.concurrency },
@@ -184,6 +191,7 @@ export function calibrateCommand(): Command {
     .option('--from-leaderboard [csv]', 'build from a ready leaderboard of the judge (no judge spend); without CSV: the pinned public gpt-5-nano board (--judge gpt5_nano)')
     .option('--panel <models>', `comma-separated panel models (default: ${Object.keys(DEFAULT_PANEL).join(',')})`)
     .option('--panel-dir <dir>', 'local copies of the panel files: DIR/outputs/<model>.model_outputs.json[.gz] and DIR/annotations/<model>.annotations.json[.gz]')
+    .option('--level <p>', 'coverage of the prediction intervals (0.5–0.99; needs ⌈p·n⌉ ≤ n − 1 held-out models for finite intervals)', level, 0.9)
     .option('--max-cost <usd>', 'refuse to judge when the estimated cost exceeds this (or is unknown)', nonNegativeNumber)
     .option('--batch-api', 'judge the panel through the OpenAI Batch API (half price, slow)')
     .option('--concurrency <n>', 'judge requests in flight', positiveInt, DEFAULT_SCHEDULER_SETTINGS.concurrency)

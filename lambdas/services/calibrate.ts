@@ -29,6 +29,7 @@ export async function calibrateFromLeaderboard(input: {
   board: { text: string; file: string };
   assets: AssetSource;
   panel?: readonly string[] | undefined;
+  level?: number | undefined;
   now?: Date;
 }): Promise<CalibrationDocument> {
   const official = await officialBoard(input.assets);
@@ -39,6 +40,7 @@ export async function calibrateFromLeaderboard(input: {
     panel: input.panel,
     source: { kind: 'leaderboard', file: input.board.file, sha256: sha256Hex(input.board.text) },
     official: { file: official.file, sha256: official.sha256 },
+    ...(input.level !== undefined ? { level: input.level } : {}),
     ...(input.now ? { now: input.now } : {}),
   });
 }
@@ -78,6 +80,7 @@ export interface CalibrateWithPanelInput {
   assets: AssetSource & JudgeRunOptions['assets'];
   judgeOptions: Omit<JudgeRunOptions, 'assets' | 'modelOutputs' | 'name' | 'preset'> & { preset: JudgePreset };
   onModel?: (r: PanelModelResult) => void;
+  level?: number | undefined;
   now?: Date;
 }
 
@@ -124,6 +127,7 @@ export async function calibrateWithPanel(input: CalibrateWithPanelInput): Promis
     assets: assetHashes,
     agreement: results.map((r) => r.agreement),
     drift_sample: driftSample(results),
+    ...(input.level !== undefined ? { level: input.level } : {}),
     ...(input.now ? { now: input.now } : {}),
   });
   return { doc, results };
