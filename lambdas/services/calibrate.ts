@@ -6,7 +6,7 @@
 import { parseAnnotations } from '../core/annotations.ts';
 import { boardEntries, buildCalibration, type BoardEntry, type CalibrationDocument } from '../core/calibration/document.ts';
 import { agreement, type AgreementRow } from '../core/calibration/agreement.ts';
-import { driftSampleRows, type DriftSample } from '../core/calibration/drift.ts';
+import { checkDrift, driftSampleRows, type DriftCheck, type DriftSample } from '../core/calibration/drift.ts';
 import { sha256Hex } from '../adapters/assets.ts';
 import type { AssetSource } from '../ports.ts';
 import { aggregate } from './aggregate.ts';
@@ -69,6 +69,7 @@ export interface PanelModelResult {
   agreement: AgreementRow;
   preferences: (number | null)[];
   instructions: string[];
+  outputs: string[];
   requests: number;
 }
 
@@ -111,6 +112,7 @@ export async function calibrateWithPanel(input: CalibrateWithPanelInput): Promis
       agreement: agreement(model, prefs, officialPrefs),
       preferences: prefs,
       instructions: run.rows.map((r) => r.instruction),
+      outputs: run.rows.map((r) => r.output_2),
       requests: run.summary.requests ?? 0,
     };
     results.push(result);
@@ -138,6 +140,20 @@ function driftSample(results: readonly PanelModelResult[]): DriftSample {
   const sorted = [...results].sort((a, b) => a.judge.length_controlled_winrate - b.judge.length_controlled_winrate);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
   const rows = driftSampleRows(mid.preferences.length);
-  return { model: mid.name, rows, instructions: rows.map((i) => mid.instructions[i]!), preferences: rows.map((i) => mid.preferences[i] ?? null) };
+  return { model: mid.name, rows, instructions: rows.map((i) => mid.instructions[i]!), outputs: rows.map((i) => mid.outputs[i]!), preferences: rows.map((i) => mid.preferences[i] ?? null) };
 }
 
+
+/**
+ * Re-judges a calibration's drift sample with the run's judge (the cache makes an unchanged judge free) and
+ * compares with the stored preferences.
+ */
+export async function judgeDriftSample(
+  sample: DriftSample,
+  options: Omit<JudgeRunOptions, 'modelOutputs' | 'name' | 'rowIndices' | 'prepared' | 'maxInstances'>,
+): Promise<{ check: DriftCheck; summary: Awaited<ReturnType<typeof judgeRun>>['summary'] }> {
+  const outputs = sample.instructions.map((instruction, i) => ({ instruction, output: sample.outputs[i] ?? '', generator: sample.model }));
+  const run = await judgeRun({ ...options, modelOutputs: { text: JSON.stringify(outputs), fileName: `drift sample (${sample.model})` }, name: sample.model });
+  const byInstruction = new Map(run.rows.map((r) => [r.instruction, r.preference]));
+  return { check: checkDrift(sample, sample.instructions.map((i) => byInstruction.get(i) ?? null)), summary: run.summary };
+}

@@ -7,7 +7,7 @@ import { InputError } from '../errors.ts';
 import { parseLeaderboard } from '../report/leaderboard.ts';
 import { DEFAULT_LEVEL, fitMap, looTable, predict, type LooRow, type MonotoneMap, type PanelPoint } from './bridge.ts';
 import type { AgreementRow } from './agreement.ts';
-import type { DriftSample } from './drift.ts';
+import type { DriftCheck, DriftSample } from './drift.ts';
 
 export const CALIBRATION_SCHEMA = 'aep-calibration/1';
 /** The official board's baseline: 50 on every board by construction, so it says nothing about the map. */
@@ -181,6 +181,8 @@ export interface OfficialScaleBlock {
   win_rate_interval?: [number, number];
   level: number;
   calibration: { judge: string; source: string; sha256: string; method: string; file: string; file_sha256: string };
+  /** The drift watch of this run (when the calibration stores a drift sample). */
+  drift?: DriftCheck;
 }
 
 export function officialScale(

@@ -20,6 +20,8 @@ export interface DriftSample {
   /** 0-based annotation row indices (reference order). */
   rows: number[];
   instructions: string[];
+  /** The panel model's outputs of those rows: a later run re-judges them without downloading the panel. */
+  outputs: string[];
   preferences: (number | null)[];
 }
 

@@ -15,6 +15,7 @@ export const RUN_FILES = {
   modelOutputs: 'model_outputs.json',
   generation: 'generation.json',
   judgeDir: 'judge/',
+  drift: 'judge/drift.json',
   annotations: 'annotations.json',
   metrics: 'metrics.json',
   leaderboard: 'leaderboard.csv',

@@ -10,6 +10,7 @@ import { aggregate, lcDetails } from '../aggregate.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { runInputs } from './run-assets.ts';
 import { runCalibration } from './run-calibration.ts';
+import { driftWarning, type DriftCheck } from '../../core/calibration/drift.ts';
 import { RunFolder } from './run-store.ts';
 import { settleGeneration } from './generation-stage.ts';
 
@@ -65,6 +66,11 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
     assets: runInputs(run, manifest),
     checkInstructionDifficulty: manifest.assets['instruction-difficulty'] !== undefined,
   });
+  const drift = calibration ? await run.json<DriftCheck>(RUN_FILES.drift) : undefined;
+  if (drift && result.metrics.official_scale) {
+    result.metrics.official_scale.drift = drift;
+    if (drift.drift) result.metrics.warnings.push(driftWarning(drift));
+  }
   await run.putJson(RUN_FILES.metrics, result.metrics);
   await run.store.put(RUN_FILES.leaderboard, result.leaderboardCsv, { contentType: 'text/csv' });
   await run.putJson(RUN_FILES.lcGlm, lcDetails(result.lc));
@@ -86,6 +92,7 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
       ...(m.official_scale ? {
         official_scale_lc: m.official_scale.length_controlled_winrate, official_scale_lc_low: m.official_scale.interval[0],
         official_scale_lc_high: m.official_scale.interval[1], official_scale_judge: m.official_scale.calibration.judge,
+        ...(m.official_scale.drift ? { judge_drift: m.official_scale.drift.drift ? 'drift' : 'stable', judge_drift_t: m.official_scale.drift.t } : {}),
       } : {}),
     },
   };

@@ -16,6 +16,8 @@ import type { BatchJudgeClient, JudgeCache, JudgeClient } from '../judge/types.t
 import type { WorkflowDeps } from './deps.ts';
 import { runInputs } from './run-assets.ts';
 import { RunFolder } from './run-store.ts';
+import { runCalibration } from './run-calibration.ts';
+import { judgeDriftSample } from '../calibrate.ts';
 
 /** Judge access on top of the workflow's dependencies. */
 export interface JudgeDeps extends WorkflowDeps {
@@ -99,6 +101,26 @@ export async function judgeChunkStep(deps: JudgeDeps, event: JudgeChunkEvent): P
   if (existing && existing.stats.failed === 0 && existing.chunk.start === event.chunk.start && existing.chunk.end === event.chunk.end) {
     return { ...existing.stats, chunk: event.chunk.index, reused: true };
   }
-  const file = await judgeRows(deps, run, event.chunk);
+  const extraPaid = event.chunk.index === 0 ? await driftWatch(deps, run) : undefined;
+  const file = await judgeRows(deps, run, event.chunk, extraPaid ? { extraPaid } : {});
   return { ...file.stats, chunk: event.chunk.index, reused: false };
+}
+
+/**
+ * Drift watch (with chunk 0, once per run): when the run's calibration stores a drift sample, re-judges it with the
+ * run's judge and writes `judge/drift.json`; Aggregate turns a drift into a warning. Its paid rows count in chunk 0.
+ */
+async function driftWatch(deps: JudgeDeps, run: RunFolder): Promise<Parameters<typeof statsOf>[1] | undefined> {
+  const calibration = await runCalibration(run);
+  const sample = calibration?.doc.drift_sample;
+  if (!sample) return undefined;
+  const manifest = await run.requireManifest();
+  const config = manifest.config;
+  const preset = presetOf(config);
+  const { check, summary } = await judgeDriftSample(sample, {
+    assets: runInputs(run, manifest), preset, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
+  });
+  await run.putJson(RUN_FILES.drift, { ...check, requests: summary.requests, cached: summary.cached, cost_usd: summary.costUsd });
+  deps.log.info('drift sample judged', { drift: check.drift, t: check.t, paid: summary.judged });
+  return { rows: summary.judged, cost: summary.costUsd ?? 0, prompt: summary.promptTokens, completion: summary.completionTokens };
 }

@@ -101,7 +101,7 @@ describe('agreement and drift', () => {
     expect(new Set(rows).size).toBe(40);
     const rng = seeded(3);
     const then = rows.map(() => 1 + rng.uniform());
-    const sample = { model: 'm', rows, instructions: rows.map(String), preferences: then };
+    const sample = { model: 'm', rows, instructions: rows.map(String), outputs: rows.map(String), preferences: then };
     expect(checkDrift(sample, then.map((p) => p + 1e-4)).drift).toBe(false);
     const noisy = then.map((p) => Math.min(2, Math.max(1, p + 0.1 * (rng.uniform() - 0.5))));
     expect(checkDrift(sample, noisy).drift).toBe(false);
