@@ -71,4 +71,38 @@ describe.skipIf(missing.length > 0)('aep run --calibration', () => {
     expect(manifest.assets.calibration.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.results.official_scale_lc).toBe(metrics.official_scale.length_controlled_winrate);
   });
+
+  it('drift watch: a judge whose answers moved away from the stored sample is a warning in metrics and manifest; the sample costs nothing twice', async () => {
+    // Prepare: a drift sample of 40 eval rows whose stored preferences (all 1.05) the fake judge (hash-uniform) does not reproduce
+    const dir = await mkdtemp(join(tmpdir(), 'aep-run-drift-'));
+    const evalSet = JSON.parse(await readFile(fixturePath(FIXTURES[0]!)!, 'utf8')) as { instruction: string; output: string }[];
+    const rows = Array.from({ length: 40 }, (_, i) => i * 20);
+    const cal = { ...calibrationFor('judge-x'), drift_sample: {
+      model: 'panel-model', rows, instructions: rows.map((i) => evalSet[i]!.instruction),
+      outputs: rows.map((i) => `A short answer to row ${i}.`), preferences: rows.map(() => 1.05),
+    } };
+    await writeFile(join(dir, 'cal.json'), JSON.stringify(cal));
+    const args = (out: string) => ['run', '--model', MODEL, '--generator-base-url', engine.baseUrl, '--judge-base-url', judge.baseUrl, '--judge-model', 'judge-x',
+      '--max-instances', '10', '--cache-dir', join(dir, 'cache'), '--calibration', join(dir, 'cal.json'), '--out', out, ...assetFlags()];
+    // Act
+    const before = judge.chatRequests.length;
+    const r = await runAep(args(join(dir, 'a')), { env: { OPENAI_API_KEY: 'sk-test' } });
+    const first = judge.chatRequests.length - before;
+    const again = await runAep(args(join(dir, 'b')), { env: { OPENAI_API_KEY: 'sk-test' } });
+    // Assess
+    expect(r.code, r.stderr).toBe(0);
+    expect(first).toBe(10 + 40);
+    expect(again.code, again.stderr).toBe(0);
+    expect(judge.chatRequests.length - before).toBe(first); // the second run's sample and rows came from the cache
+    const runId = /run (hh-llama32-1b-sft-\S+)/.exec(r.stdout)![1]!.replace(/\)$/, '');
+    const folder = join(dir, 'a', 'runs', runId);
+    const metrics = JSON.parse(await readFile(join(folder, 'metrics.json'), 'utf8'));
+    expect(metrics.official_scale.drift.drift).toBe(true);
+    expect(metrics.official_scale.drift.n).toBe(40);
+    expect(metrics.official_scale.drift.mean_shift).toBeGreaterThan(0.2);
+    expect(metrics.warnings.some((w: string) => w.startsWith('judge drift:'))).toBe(true);
+    const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
+    expect(manifest.results.judge_drift).toBe('drift');
+    expect(manifest.stages.aggregate.details.warnings.some((w: string) => w.startsWith('judge drift:'))).toBe(true);
+  });
 });
