@@ -129,7 +129,7 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
   if (f.fromLeaderboard !== undefined) {
     const { identity, preset } = calibrationJudge(f, false);
     if (f.fromLeaderboard === true) {
-      if (!preset || !shipsCalibration(preset)) throw new UsageError('--from-leaderboard without a CSV uses the public board of the gpt5_nano judge only; give --judge gpt5_nano, or the CSV of your judge\'s leaderboard');
+      if (!shipsCalibration(preset ?? { name: f.judge ?? '', officialConfig: f.judge ?? null, model: '' })) throw new UsageError('--from-leaderboard without a CSV uses the public board of the gpt5_nano judge only; give --judge gpt5_nano, or the CSV of your judge\'s leaderboard');
       doc = await shippedNanoCalibration(assets, identity);
     } else {
       const file = resolve(f.fromLeaderboard);

@@ -55,7 +55,7 @@ export async function shippedNanoCalibration(assets: AssetSource, judge: Calibra
 
 /** Whether a judge preset ships a ready calibration. */
 export function shipsCalibration(preset: Pick<JudgePreset, 'name' | 'officialConfig' | 'model'>): boolean {
-  return preset.officialConfig === 'weighted_alpaca_eval_gpt5_nano' || preset.name === 'gpt5_nano' || preset.model === 'gpt-5-nano';
+  return preset.officialConfig === 'weighted_alpaca_eval_gpt5_nano' || preset.name === 'gpt5_nano' || preset.model === 'gpt-5-nano' || preset.model.startsWith('gpt-5-nano-');
 }
 
 export interface PanelFiles {

@@ -126,3 +126,21 @@ describe('aep aggregate --calibration', () => {
     expect(official.stderr).toMatch(/calibration\.json.*already on the official scale/);
   });
 });
+
+describe('aep calibrate --judge gpt5_nano --from-leaderboard (the shipped calibration)', () => {
+  it('builds from the gpt-5-nano board asset (here a local stand-in given by --nano-leaderboard) and records its hash', async (ctx) => {
+    const [lb] = needFixtures(ctx, LB);
+    const dir = await tmp();
+    const { csv } = distortedBoard(readFileSync(lb!, 'utf8'));
+    await writeFile(join(dir, 'nano.csv'), csv);
+    const r = await runAep(['calibrate', '--judge', 'gpt5_nano', '--from-leaderboard', '--nano-leaderboard', join(dir, 'nano.csv'), '--leaderboard', lb!, '--out', dir, '--cache-dir', await tmp()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/leave-one-model-out: RMSE \d+\.\d\d LC points; \d+ of 13 panel models inside/);
+    const doc = JSON.parse(await readFile(join(dir, 'calibration.json'), 'utf8'));
+    expect(doc.assets['gpt5-nano-leaderboard'].sha256).toBe(doc.source.sha256);
+    expect(doc.judge.preset).toBe('gpt5_nano');
+    const other = await runAep(['calibrate', '--judge', 'judge-x', '--from-leaderboard', '--leaderboard', lb!, '--out', dir, '--cache-dir', await tmp()]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/without a CSV uses the public board of the gpt5_nano judge only/);
+  });
+});
