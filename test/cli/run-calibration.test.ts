@@ -70,6 +70,9 @@ describe.skipIf(missing.length > 0)('aep run --calibration', () => {
     const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
     expect(manifest.assets.calibration.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.results.official_scale_lc).toBe(metrics.official_scale.length_controlled_winrate);
+    const report = await readFile(join(folder, 'report.html'), 'utf8');
+    expect(report).toContain(`<span id="official-lc">${metrics.official_scale.length_controlled_winrate.toFixed(2)}</span>`);
+    expect(report).toContain('LC win rate (scale of judge:judge-x)');
   });
 
   it('drift watch: a judge whose answers moved away from the stored sample is a warning in metrics and manifest; the sample costs nothing twice', async () => {

@@ -2,6 +2,7 @@
  * The run report's data model: everything the page shows, computed from the run folder's contents (passed in as
  * text and plain data; no I/O here). The page templates only format this model.
  */
+import type { OfficialScaleBlock } from '../calibration/document.ts';
 import { parseAnnotations } from '../annotations.ts';
 import type { GenerationManifest } from '../generation/manifest.ts';
 import { findJudgePreset } from '../judge/presets.ts';
@@ -33,6 +34,7 @@ export interface ReportMetrics {
   n_rows?: number;
   n_failed_annotations?: number;
   annotator?: string | null;
+  official_scale?: OfficialScaleBlock;
   lc_sensitivity: { band: [number, number] };
   extreme_change_warning: boolean;
   warnings: string[];
@@ -83,6 +85,8 @@ export interface Headline {
   costUsd: number;
   generation: GenerationSettings;
   extremeChangeWarning: boolean;
+  /** The official-scale estimate of a run judged by another judge, through its calibration (null: none). */
+  officialScale: { lc: number; interval: [number, number]; level: number; judgeScale: string; drift: boolean | null } | null;
 }
 
 /** One row of the examples browser. */
@@ -177,6 +181,10 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
       costUsd: man.costUsd.judge,
       generation: generationSettings(man, input.generationJson),
       extremeChangeWarning: m.extreme_change_warning,
+      officialScale: m.official_scale ? {
+        lc: m.official_scale.length_controlled_winrate, interval: m.official_scale.interval, level: m.official_scale.level,
+        judgeScale: m.official_scale.calibration.judge, drift: m.official_scale.drift ? m.official_scale.drift.drift : null,
+      } : null,
     },
     leaderboard: leaderboardView(input.leaderboardCsv, m.name, input.similarModels ?? SIMILAR_SIZE_MODELS),
     perDataset: perDataset(datasets, prefs, glm),

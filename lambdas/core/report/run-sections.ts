@@ -45,11 +45,12 @@ export function headlineSection(m: RunReportModel, links: { history?: string }):
 <p class="sub">model <code>${e(m.model)}</code>${m.revision ? ` @ <code>${e(m.revision)}</code>` : ''} · run <code>${e(m.runId)}</code> · ${e(m.createdAt.slice(0, 19).replace('T', ' '))} UTC · ${e(m.status)}${links.history ? ` · <a href="${e(links.history)}">checkpoint history</a>` : ''}</p>
 ${warnings}
 <div class="cards">
-${card('LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small>± ${fixed(h.lc.se)}</small>`, `C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')}
+${card(h.officialScale ? `LC win rate (scale of ${e(h.officialScale.judgeScale)})` : 'LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small>± ${fixed(h.lc.se)}</small>`, `C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')}
+${h.officialScale ? card('LC, official-scale estimate', `<span id="official-lc">${fixed(h.officialScale.lc)}</span>`, `${Math.round(h.officialScale.level * 100)} % interval ${fixed(h.officialScale.interval[0])}–${fixed(h.officialScale.interval[1])} · through the calibration of ${e(h.officialScale.judgeScale)}${h.officialScale.drift === null ? '' : h.officialScale.drift ? ' · <b>judge drift</b>' : ' · no drift'}`, 'main') : ''}
 ${card('Win rate', `<span id="wr-value">${fixed(h.winRate.value)}</span> <small>± ${fixed(h.winRate.se)}</small>`, `discrete win rate ${fixed(h.discreteWinRate)}`, 'main')}
 ${card('Wins / losses / draws', `<span id="wld">${int(h.wins)} / ${int(h.losses)} / ${int(h.draws)}</span>`, `of ${int(h.rows.judged)} judged rows`)}
 ${card('Average length', int(h.avgLength), `reference ${int(h.referenceAvgLength)} · ratio ${fixed(ratio)} (code points)`)}
-${card('Leaderboard', m.leaderboard.rank === null ? '–' : `#${m.leaderboard.rank}`, `of ${m.leaderboard.size} by LC win rate`)}
+${card('Leaderboard', m.leaderboard.rank === null ? '–' : `#${m.leaderboard.rank}`, `of ${m.leaderboard.size} by ${h.officialScale ? 'the official-scale LC estimate' : 'LC win rate'}`)}
 ${card('Judge', `<span class="small">${e(h.judge.model ?? h.judge.preset)}</span>`, `${e(h.judge.annotator ?? h.judge.preset)} · ${e(h.judge.mode)} · ${h.judge.comparable ? 'the leaderboard judge' : '<b>not the leaderboard judge</b>: not comparable'}`)}
 ${card('Rows judged', `${int(h.rows.judged)} <small>/ ${int(h.rows.total)}</small>`, `${int(h.rows.failed)} failed`)}
 ${card('Judge cost', usd(h.costUsd), `${int(h.tokens.judgePrompt)} prompt + ${int(h.tokens.judgeCompletion)} completion tokens`)}
