@@ -88,6 +88,7 @@ export interface CalibrateWithPanelInput {
 /** Judges each panel model with X, computes X's WR and LC with the aggregate service, and fits the bridge. */
 export async function calibrateWithPanel(input: CalibrateWithPanelInput): Promise<{ doc: CalibrationDocument; results: PanelModelResult[] }> {
   const results: PanelModelResult[] = [];
+  let snapshot: string | null = input.judge.snapshot;
   const assetHashes: CalibrationDocument['assets'] = {};
   for (const model of input.panel) {
     const files = await input.files(model);
@@ -102,6 +103,9 @@ export async function calibrateWithPanel(input: CalibrateWithPanelInput): Promis
       modelOutputs: { text: files.outputs.text, file: files.outputs.file },
       name: model, assets: input.assets, checkInstructionDifficulty: false,
     });
+    // the model the API answered with (a dated snapshot behind an alias), when the stored completion names it
+    const answered = run.rows.map((r) => r.preference_raw_completion?.model).find((m): m is string => typeof m === 'string');
+    snapshot ??= answered ?? null;
     const official = parseAnnotations(files.annotations.text, files.annotations.file).rows;
     const byInstruction = new Map(official.map((r) => [r.instruction, r.preference]));
     const prefs = run.rows.map((r) => r.preference);
@@ -120,7 +124,7 @@ export async function calibrateWithPanel(input: CalibrateWithPanelInput): Promis
   }
   const official = await officialBoard(input.assets);
   const doc = buildCalibration({
-    judge: input.judge,
+    judge: snapshot ? { ...input.judge, snapshot, scale: `judge:${snapshot}` } : input.judge,
     judgeBoard: results.map((r) => r.judge),
     officialBoard: official.entries,
     panel: input.panel,
