@@ -18,6 +18,8 @@ export const StackConfigSchema = z.object({
   /** Leaderboard name of the model (default: the repo's or checkpoint's name). */
   modelName: z.string().optional(),
   judge: JudgeConfigSchema.prefault({}),
+  /** calibration.json of a non-official judge (a key in the results bucket, s3:// or https URL), "shipped" or "none"; see README "Two scales". */
+  calibration: z.string().min(1).optional(),
   generation: GenerationConfigSchema.prefault({}),
   gpu: z.object({
     instanceTypes: z.array(z.string()).min(1).default(['g6.xlarge', 'g5.xlarge']),

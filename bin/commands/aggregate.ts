@@ -6,11 +6,10 @@ import { Command, Option } from 'commander';
 import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../lambdas/core/metrics/glm/bootstrap.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { aggregate, lcDetails, type MetricsDocument } from '../../lambdas/services/aggregate.ts';
-import { sha256Hex } from '../../lambdas/adapters/assets.ts';
-import { OFFICIAL_SCALE } from '../../lambdas/core/calibration/calibration.ts';
-import { loadCalibration, type LoadedCalibration } from '../../lambdas/services/calibration.ts';
+import { OFFICIAL_SCALE } from '../../lambdas/core/judge/scale.ts';
 import { workerRunner } from '../../lambdas/adapters/bootstrap-workers.ts';
 import { action, assetResolver, nonNegativeInt, positiveInt } from './common.ts';
+import { readCalibration } from './calibration-file.ts';
 
 interface AggregateFlags {
   annotations: string;
@@ -49,20 +48,21 @@ export function aggregateCommand(): Command {
     .option('--out <dir>', 'output directory', '.')
     .option('--json', 'print one JSON object (the metrics) on stdout')
     .addOption(new Option('--fold-order <order>', 'GroupKFold tie order of the LC cross-validation').choices(['stable', 'numpy-classic']).default('stable'))
+    .option('--calibration <file>', 'calibration.json of the judge (aep calibrate): adds the official-scale estimate with its interval; the leaderboard row carries the estimate')
     .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
     .addOption(bootstrapOption())
     .addOption(threadsOption())
-    .option('--calibration <file>', 'calibration.json (aep calibrate) of the annotations\' judge when it is not the leaderboard\'s: adds the official-scale estimate (default: the judge\'s ready one, if any)')
     .action(action('aggregate', async (flags: AggregateFlags) => {
       const assets = assetResolver({ gamed: flags.gamed, 'instruction-difficulty': flags.instructionDifficulty, leaderboard: flags.leaderboard }, flags.cacheDir);
+      const annotations = await readInput(flags.annotations);
       const result = await aggregate({
-        annotations: await readInput(flags.annotations),
+        annotations,
+        ...(flags.calibration ? { calibration: await readCalibration(flags.calibration, annotations) } : {}),
         modelOutputs: flags.modelOutputs ? await readInput(flags.modelOutputs) : undefined,
         name: flags.name,
         assets,
         foldOrder: flags.foldOrder,
         bootstrap: { replicates: flags.bootstrap, runner: workerRunner(flags.threads) },
-        calibration: flags.calibration ? await readCalibration(flags.calibration) : undefined,
       });
       const out = resolve(flags.out);
       await mkdir(out, { recursive: true });
@@ -84,17 +84,11 @@ export function aggregateCommand(): Command {
         `  discrete win rate           ${f(m.discrete_win_rate)}   wins ${m.n_wins} / losses ${m.n_wins_base} / draws ${m.n_draws}`,
         `  average length              ${m.avg_length}`,
         ...scaleLines(m),
-        `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}`,
+        `  leaderboard rank            ${m.leaderboard.rank ?? '-'} of ${m.leaderboard.size}${m.official_scale ? ' (by the official-scale estimate)' : ''}`,
         `wrote metrics.json, leaderboard.csv and lc_glm.json to ${out}`,
         '',
       ].join('\n'));
     }));
-}
-
-/** Reads a calibration.json given on the command line. */
-export async function readCalibration(path: string): Promise<LoadedCalibration> {
-  const input = await readInput(path);
-  return loadCalibration(input.text, resolve(input.file), sha256Hex(input.text));
 }
 
 /** The judge and scale lines of the summary: which scale the numbers are on, and the official-scale estimate. */
@@ -106,7 +100,7 @@ export function scaleLines(m: MetricsDocument): string[] {
   const lines = [`  judge                       ${judge} — numbers above are on this judge's scale (${m.judge.scale})`];
   const o = m.official_scale;
   if (o) {
-    lines.push(`  official-scale LC estimate  ${f(o.length_controlled_winrate)}  95% prediction interval [${f(o.interval[0])}, ${f(o.interval[1])}]   (calibration over ${o.calibration.panel} models)`);
+    lines.push(`  official scale              LC ${f(o.length_controlled_winrate)}   (${Math.round(o.level * 100)} % interval ${f(o.interval[0])}–${f(o.interval[1])}; estimate through the calibration ${o.calibration.file})`);
   } else {
     lines.push('  official-scale estimate     none: no calibration for this judge (aep calibrate, --calibration)');
   }

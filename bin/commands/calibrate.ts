@@ -1,92 +1,207 @@
 /**
- * `aep calibrate`: the bridge from a judge's scale to the official AlpacaEval 2.0 scale, from a leaderboard of that
- * judge (no judge spend): writes calibration.json and prints the panel's held-out check.
+ * `aep calibrate`: a bridge from judge X's scale to the official AlpacaEval 2.0 scale. Either judges the panel with X
+ * (cost estimate first, `--max-cost` honoured, judge cache and Batch API as in `aep judge`) or, with
+ * `--from-leaderboard`, reads a ready leaderboard of judge X (no judge spend). Writes DIR/calibration.json.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { Command } from 'commander';
-import { sha256Hex } from '../../lambdas/adapters/assets.ts';
-import type { CalibrationDocument } from '../../lambdas/core/calibration/calibration.ts';
-import { UsageError } from '../../lambdas/core/errors.ts';
-import { calibrationFromLeaderboards } from '../../lambdas/services/calibration.ts';
-import { readInput } from './aggregate.ts';
-import { action, assetResolver } from './common.ts';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Command, InvalidArgumentError } from 'commander';
+import { atomicWrite, defaultCacheDir, sha256Hex } from '../../lambdas/adapters/assets.ts';
+import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
+import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
+import { OpenAIJudgeClient } from '../../lambdas/adapters/openai-judge-client.ts';
+import { BlobJudgeCache, judgeCacheDir } from '../../lambdas/adapters/judge-cache.ts';
+import { DEFAULT_PANEL, panelAssetSpec } from '../../lambdas/core/assets-catalog.ts';
+import type { CalibrationDocument } from '../../lambdas/core/calibration/document.ts';
+import { InputError, UsageError } from '../../lambdas/core/errors.ts';
+import { findJudgePreset, type JudgePreset } from '../../lambdas/core/judge/presets.ts';
+import {
+  calibrateFromLeaderboard, calibrateWithPanel, judgeIdentity, shippedNanoCalibration, shipsCalibration, type CalibrationJudge, type PanelFiles,
+} from '../../lambdas/services/calibrate.ts';
+import { estimateJudgeRun } from '../../lambdas/services/judge/estimate.ts';
+import { loadJudgeRun } from '../../lambdas/services/judge/prepare.ts';
+import { DEFAULT_SCHEDULER_SETTINGS } from '../../lambdas/services/judge/scheduler.ts';
+import { createPromptTokenCounter } from '../../lambdas/services/judge/token-count.ts';
+import { action, assetResolver, nonNegativeNumber, positiveInt } from './common.ts';
 import { resolvePreset } from './judge.ts';
 
 interface CalibrateFlags {
-  fromLeaderboard?: string;
   judge?: string;
   judgeModel?: string;
-  leaderboard?: string;
-  judgeLeaderboard?: string;
+  judgeBaseUrl?: string;
+  fromLeaderboard?: string | true;
   panel?: string;
+  panelDir?: string;
   out: string;
   json?: boolean;
+  maxCost?: number;
+  batchApi?: boolean;
+  concurrency: number;
+  evalSet?: string;
+  judgeTemplate?: string;
+  gamed?: string;
+  leaderboard?: string;
+  nanoLeaderboard?: string;
   cacheDir?: string;
+  level: number;
 }
 
-function f(x: number | undefined): string {
-  return x === undefined ? '-' : x.toFixed(1);
+async function readText(path: string): Promise<string> {
+  try {
+    const bytes = await readFile(path);
+    return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (err) {
+    throw new InputError({ file: path }, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
 }
 
-/** The printed table: every model of the judge's board, panel models with their held-out check. */
+/** The judge of a calibration: a known preset, else (for a ready leaderboard) the name as given. */
+function calibrationJudge(f: CalibrateFlags, needPreset: boolean): { identity: CalibrationJudge; preset?: JudgePreset } {
+  if (needPreset || f.judgeModel !== undefined || (f.judge !== undefined && findJudgePreset(f.judge))) {
+    const preset = resolvePreset(f);
+    return { identity: judgeIdentity(preset), preset };
+  }
+  if (f.judge === undefined) throw new UsageError('--from-leaderboard needs --judge NAME (or --judge-model NAME): the judge of that leaderboard');
+  return { identity: { preset: f.judge, model: null, snapshot: null, scale: `judge:${f.judge}` } };
+}
+
+function panelFiles(f: CalibrateFlags, assets: ReturnType<typeof assetResolver>): (model: string) => Promise<PanelFiles> {
+  return async (model) => {
+    if (f.panelDir) {
+      const pick = (kind: string, base: string) => [join(f.panelDir!, kind, `${base}.gz`), join(f.panelDir!, kind, base)].find((p) => existsSync(p))
+        ?? join(f.panelDir!, kind, base);
+      const o = pick('outputs', `${model}.model_outputs.json`);
+      const a = pick('annotations', `${model}.annotations.json`);
+      const [ot, at] = [await readText(o), await readText(a)];
+      return { outputs: { text: ot, file: o, sha256: sha256Hex(ot) }, annotations: { text: at, file: a, sha256: sha256Hex(at) } };
+    }
+    const [o, a] = [await assets.getSpec(panelAssetSpec(model, 'outputs')), await assets.getSpec(panelAssetSpec(model, 'annotations'))];
+    return {
+      outputs: { text: o.bytes.toString('utf8'), file: o.source, sha256: o.sha256 },
+      annotations: { text: a.bytes.toString('utf8'), file: a.source, sha256: a.sha256 },
+    };
+  };
+}
+
+function level(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0.5 && n <= 0.99)) throw new InvalidArgumentError('expected a number between 0.5 and 0.99');
+  return n;
+}
+
+const f1 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
+
 export function formatCalibration(doc: CalibrationDocument): string {
-  const rows = doc.models.map((m) => {
-    const held = m.loo_interval
-      ? `${f(m.official_lc)}  ${f(m.loo_predicted_lc)} [${f(m.loo_interval[0])}, ${f(m.loo_interval[1])}]${m.official_lc! >= m.loo_interval[0] && m.official_lc! <= m.loo_interval[1] ? '' : '  outside'}`
-      : '(not on the official board)';
-    return `  ${m.name.padEnd(34)} ${f(m.judge_lc).padStart(6)}  →  ${f(m.predicted_lc).padStart(5)} [${f(m.interval[0])}, ${f(m.interval[1])}]   ${held}`;
-  });
-  const lc = doc.lc;
-  return [
-    `calibration of judge ${doc.judge.name}${doc.judge.model ? ` (${doc.judge.model})` : ''} to the official AlpacaEval 2.0 scale`,
-    `  map: logit(official LC) = ${lc.map.intercept.toFixed(3)} + ${lc.map.slope.toFixed(3)} · logit(judge LC) · panel ${lc.map.n} models`,
-    `  held out one model at a time: mean |error| ${lc.loo_mae.toFixed(2)} LC points, ${Math.round(lc.loo_coverage * lc.map.n)}/${lc.map.n} official values inside their 95 % intervals`,
-    `  ${'model'.padEnd(34)} ${'judge'.padStart(6)}  →  official-scale [95 %]     official  held-out [95 %]`,
-    ...rows,
-  ].join('\n');
+  const lines = [
+    `calibration of judge ${doc.judge.scale} onto the official AlpacaEval 2.0 scale (${doc.method}, ${Math.round(doc.level * 100)} % intervals from leave-one-model-out errors)`,
+    `  map: logit(official LC) = ${doc.map.lc.a.toFixed(3)} + ${doc.map.lc.b.toFixed(3)} · logit(judge LC); panel of ${doc.panel.length}`,
+    '',
+    `  ${'model'.padEnd(34)} ${'judge LC'.padStart(8)} ${'official'.padStart(8)} ${'LOO pred'.padStart(8)} ${'LOO interval'.padStart(13)}  ${'predicted'.padStart(9)} ${'interval'.padStart(13)}`,
+  ];
+  let covered = 0;
+  for (const m of doc.models) {
+    const loo = doc.loo.lc.find((r) => r.name === m.name);
+    if (loo?.covered) covered++;
+    lines.push(`  ${m.name.slice(0, 34).padEnd(34)} ${f1(m.judge_lc).padStart(8)} ${f1(m.official_lc).padStart(8)} ${f1(m.loo_predicted_lc).padStart(8)} ${(m.loo_interval ? `${f1(m.loo_interval[0])}–${f1(m.loo_interval[1])}` : '-').padStart(13)}  ${f1(m.predicted_lc).padStart(9)} ${`${f1(m.interval[0])}–${f1(m.interval[1])}`.padStart(13)}`);
+  }
+  const rmse = Math.sqrt(doc.loo.lc.reduce((s, r) => s + r.loo_error ** 2, 0) / doc.loo.lc.length);
+  lines.push('', `  leave-one-model-out: RMSE ${rmse.toFixed(2)} LC points; ${covered} of ${doc.loo.lc.length} panel models inside their held-out interval`);
+  if (doc.agreement?.length) {
+    lines.push('  row agreement with the official judge (same side, ties excluded; correlation):');
+    for (const a of doc.agreement) lines.push(`    ${a.name.padEnd(34)} ${a.same_side === null ? '-' : `${(a.same_side * 100).toFixed(1)} %`}  r = ${a.correlation === null ? '-' : a.correlation.toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function calibrationJson(doc: CalibrationDocument): Record<string, unknown> {
+  return { judge: doc.judge.scale, judge_details: doc.judge, method: doc.method, level: doc.level, map: { a: doc.map.lc.a, b: doc.map.lc.b, half_width_logit: doc.map.lc.half_width_logit }, panel: doc.panel, models: doc.models };
+}
+
+async function calibrate(f: CalibrateFlags): Promise<void> {
+  const cacheRoot = f.cacheDir ?? defaultCacheDir(process.env);
+  const assets = assetResolver({
+    'eval-set': f.evalSet, 'judge-template': f.judgeTemplate, gamed: f.gamed, leaderboard: f.leaderboard, 'gpt5-nano-leaderboard': f.nanoLeaderboard,
+  }, cacheRoot);
+  const panel = f.panel?.split(',').map((s) => s.trim()).filter(Boolean);
+  let doc: CalibrationDocument;
+  if (f.fromLeaderboard !== undefined) {
+    const { identity, preset } = calibrationJudge(f, false);
+    if (f.fromLeaderboard === true) {
+      if (!shipsCalibration(preset ?? { name: f.judge ?? '', officialConfig: f.judge ?? null, model: '' })) throw new UsageError('--from-leaderboard without a CSV uses the public board of the gpt5_nano judge only; give --judge gpt5_nano, or the CSV of your judge\'s leaderboard');
+      doc = await shippedNanoCalibration(assets, identity);
+    } else {
+      const file = resolve(f.fromLeaderboard);
+      doc = await calibrateFromLeaderboard({ judge: identity, board: { text: await readText(file), file }, assets, panel, level: f.level });
+    }
+  } else {
+    const { identity, preset } = calibrationJudge(f, true);
+    const apiKey = process.env.OPENAI_API_KEY;
+    if (!apiKey) throw new UsageError('OPENAI_API_KEY is not set; export the judge API key, or use --from-leaderboard CSV (no judge spend)');
+    const names = panel ?? Object.keys(DEFAULT_PANEL);
+    const files = panelFiles(f, assets);
+    const cache = BlobJudgeCache.inDirectory(judgeCacheDir(cacheRoot));
+    const counter = await createPromptTokenCounter(preset!.model);
+    let cost = 0;
+    let unknown = false;
+    let requests = 0;
+    for (const model of names) {
+      const p = await files(model);
+      const prepared = await loadJudgeRun({ assets, modelOutputs: { text: p.outputs.text, fileName: p.outputs.file }, preset: preset!, name: model });
+      const e = await estimateJudgeRun({ prepared, preset: preset!, cache, counter });
+      const c = f.batchApi ? e.costBatchUsd : e.costRealTimeUsd;
+      if (c === null) unknown = true;
+      cost += c ?? 0;
+      requests += e.requests;
+    }
+    process.stderr.write(`aep calibrate: judging ${names.length} panel models with ${preset!.model}: ${requests} requests not in the cache, estimated cost ${unknown ? 'unknown (no prices for this model)' : `$${cost.toFixed(2)}`}${f.batchApi ? ' (Batch API)' : ''}\n`);
+    if (f.maxCost !== undefined && (unknown || cost > f.maxCost)) {
+      throw new UsageError(`the estimated cost ${unknown ? 'is unknown' : `$${cost.toFixed(2)}`} exceeds --max-cost $${f.maxCost.toFixed(2)}; nothing was judged`);
+    }
+    const connection = { model: preset!.model, apiKey, baseUrl: f.judgeBaseUrl, request: preset!.request };
+    const cacheDir = judgeCacheDir(cacheRoot);
+    ({ doc } = await calibrateWithPanel({
+      judge: identity, panel: names, files, assets, level: f.level,
+      judgeOptions: {
+        preset: preset!, client: new OpenAIJudgeClient(connection), cache,
+        scheduler: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: f.concurrency },
+        batch: f.batchApi ? { client: new OpenAIBatchClient(connection), state: new FileBlobStore(cacheDir), pollIntervalMs: 30_000, maxPollIntervalMs: 60_000 } : undefined,
+      },
+      onModel: (r) => process.stderr.write(`  ${r.name}: judge LC ${r.judge.length_controlled_winrate.toFixed(1)}, win rate ${r.judge.win_rate.toFixed(1)} (${r.requests} requests)\n`),
+    }));
+  }
+  const out = resolve(f.out);
+  await mkdir(out, { recursive: true });
+  const path = join(out, 'calibration.json');
+  await atomicWrite(path, `${JSON.stringify(doc, null, 2)}\n`);
+  if (f.json) {
+    process.stdout.write(`${JSON.stringify(calibrationJson(doc))}\n`);
+    return;
+  }
+  process.stdout.write(`${formatCalibration(doc)}wrote ${path}\n`);
 }
 
 export function calibrateCommand(): Command {
   return new Command('calibrate')
-    .description('bridge a judge\'s LC and win rate to the official AlpacaEval 2.0 scale from a leaderboard of that judge; writes calibration.json')
-    .option('--from-leaderboard <file>', 'a leaderboard CSV judged by the judge to calibrate (official format); default: the judge\'s public leaderboard when it has one (gpt5_nano)')
-    .option('--judge <preset>', 'the judge that made that leaderboard (a preset name)')
-    .option('--judge-model <name>', 'the judge\'s model, when it is not a preset')
-    .option('--judge-leaderboard <path|url>', 'a local copy of the judge\'s public leaderboard (gpt5_nano), instead of the pinned download')
-    .option('--leaderboard <path|url>', 'the official AlpacaEval 2.0 leaderboard CSV (default: pinned public copy)')
-    .option('--panel <models>', 'comma-separated panel: only these models (default: every model on both boards but the baseline)')
-    .option('--out <file>', 'where to write the calibration', 'calibration.json')
-    .option('--json', 'print the calibration as one JSON object on stdout')
-    .option('--cache-dir <dir>', 'where downloaded assets are cached (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
-    .action(action('calibrate', async (flags: CalibrateFlags) => {
-      if (flags.judge === undefined && flags.judgeModel === undefined) {
-        throw new UsageError('name the judge to calibrate with --judge PRESET or --judge-model NAME');
-      }
-      const preset = resolvePreset(flags);
-      const assets = assetResolver({ leaderboard: flags.leaderboard, 'gpt5-nano-leaderboard': flags.judgeLeaderboard }, flags.cacheDir);
-      let judgeBoard: { text: string; ref: { source: string; sha256: string } };
-      if (flags.fromLeaderboard) {
-        const input = await readInput(flags.fromLeaderboard);
-        judgeBoard = { text: input.text, ref: { source: resolve(input.file), sha256: sha256Hex(input.text) } };
-      } else if (preset.calibrationLeaderboard) {
-        const got = await assets.text(preset.calibrationLeaderboard);
-        judgeBoard = { text: got.text, ref: { source: got.asset.source, sha256: got.asset.sha256 } };
-      } else {
-        throw new UsageError(`judge ${preset.name} has no public leaderboard: give one judged by it with --from-leaderboard FILE`);
-      }
-      const official = await assets.text('leaderboard');
-      const doc = calibrationFromLeaderboards({
-        judge: { name: preset.name, model: preset.model, snapshot: null },
-        judgeBoard,
-        official: { text: official.text, ref: { source: official.asset.source, sha256: official.asset.sha256 } },
-        ...(flags.panel ? { panel: flags.panel.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-        now: new Date(),
-      });
-      const out = resolve(flags.out);
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(doc, null, 2)}\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify(doc)}\n`);
-      else process.stdout.write(`${formatCalibration(doc)}\nwrote ${out}\n`);
-    }));
+    .description('build a bridge from a judge\'s scale to the official AlpacaEval 2.0 scale (writes DIR/calibration.json)')
+    .option('--judge <preset>', 'the judge to calibrate (a preset; with --from-leaderboard any name)')
+    .option('--judge-model <name>', 'judge model name (a preset\'s model selects that preset)')
+    .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')
+    .option('--from-leaderboard [csv]', 'build from a ready leaderboard of the judge (no judge spend); without CSV: the pinned public gpt-5-nano board (--judge gpt5_nano)')
+    .option('--panel <models>', `comma-separated panel models (default: ${Object.keys(DEFAULT_PANEL).join(',')})`)
+    .option('--panel-dir <dir>', 'local copies of the panel files: DIR/outputs/<model>.model_outputs.json[.gz] and DIR/annotations/<model>.annotations.json[.gz]')
+    .option('--level <p>', 'coverage of the prediction intervals (0.5–0.99; needs ⌈p·n⌉ ≤ n − 1 held-out models for finite intervals)', level, 0.9)
+    .option('--max-cost <usd>', 'refuse to judge when the estimated cost exceeds this (or is unknown)', nonNegativeNumber)
+    .option('--batch-api', 'judge the panel through the OpenAI Batch API (half price, slow)')
+    .option('--concurrency <n>', 'judge requests in flight', positiveInt, DEFAULT_SCHEDULER_SETTINGS.concurrency)
+    .option('--eval-set <path|url>', 'eval set override')
+    .option('--judge-template <path|url>', 'judge prompt template override')
+    .option('--gamed <path|url>', 'df_gamed.csv override (LC GLM)')
+    .option('--leaderboard <path|url>', 'the official leaderboard CSV override (the target scale)')
+    .option('--nano-leaderboard <path|url>', 'the gpt-5-nano leaderboard override (default: pinned public copy)')
+    .option('--out <dir>', 'output directory', '.')
+    .option('--json', 'print one JSON object ({judge, models: [...]}) on stdout')
+    .option('--cache-dir <dir>', 'assets and judge cache (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
+    .action(action('calibrate', calibrate));
 }

@@ -168,7 +168,7 @@ export function formatRunSummary(m: Metrics, where: SummaryPlace): string {
     `  wins/losses/draws  ${n('n_wins')} / ${n('n_wins_base')} / ${n('n_draws')} of ${n('n_total')}`,
     `  average length     ${n('avg_length')}`,
     ...(m.judge ? scaleLines(m as unknown as MetricsDocument).map((l) => l.replace(/^  (\S.{0,26}?) {2,}/, (_, k: string) => `  ${k.padEnd(18)} `)) : []),
-    `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by LC win rate)`,
+    `  leaderboard        #${lb?.rank ?? '–'} of ${lb?.size ?? '–'} (by ${m.official_scale ? 'the official-scale LC estimate' : 'LC win rate'})`,
     ...((m.warnings as string[] | undefined) ?? []).map((w) => `  warning: ${w}`),
     ...(where.leaderboardCsv ? ['', ...leaderboardTable(where.leaderboardCsv, String(m.name), where), ''] : []),
     `  report             ${where.report}`,

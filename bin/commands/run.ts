@@ -60,13 +60,13 @@ export async function runConfigFromFlags(f: RunFlags): Promise<RunConfigInput> {
   }
   return {
     model: f.model, revision, name: f.name, modelOutputs: abs(f.modelOutputs), maxInstances: f.maxInstances, budgetUsd: f.budget,
+    calibration: f.calibration === 'shipped' || f.calibration === 'none' ? f.calibration : abs(f.calibration),
     generation: {
       maxNewTokens: f.maxNewTokens, temperature: f.temperature, topP: f.topP, seed: f.seed, concurrency: f.concurrency,
       promptTemplate: f.promptTemplate ? await readFile(f.promptTemplate, 'utf8') : undefined,
     },
     judge: {
       preset: f.judge, model: f.judgeModel, baseUrl: f.judgeBaseUrl, mode: f.batchApi ? 'batch-api' : undefined,
-      calibration: abs(f.calibration),
       concurrency: f.judgeConcurrency, rpm: f.rpm, tpm: f.tpm, chunkSize: f.chunkSize,
     },
     assets: {
@@ -164,8 +164,8 @@ export function runCommand(): Command {
     .option('--gamed <path|url>', 'df_gamed.csv override (LC GLM)')
     .option('--instruction-difficulty <path|url>', 'instruction_difficulty.csv override')
     .option('--leaderboard <path|url>', 'leaderboard CSV override')
-    .option('--calibration <file>', 'calibration.json of a judge other than the leaderboard\'s (aep calibrate): adds the official-scale estimate (gpt5_nano has a ready one)')
     .option('--budget <usd>', 'refuse to start when judging could cost more than this (checked before anything is spent)', nonNegativeNumber)
+    .option('--calibration <file|shipped|none>', 'calibration.json of the judge (aep calibrate): metrics, leaderboard and report add the official-scale estimate with its interval (default: shipped for gpt5_nano, else none)')
     .option('--json', 'print the metrics as one JSON object on stdout')
     .action(action('run', run));
 }

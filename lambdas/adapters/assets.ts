@@ -8,13 +8,13 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ASSETS, type AssetName, type AssetSpec } from '../core/assets-catalog.ts';
+import { ASSETS, type AssetName, type AssetSpec, type PanelAssetName } from '../core/assets-catalog.ts';
 import { AssetError } from '../core/errors.ts';
 import type { AssetProvenance } from '../ports.ts';
 
 /** An asset's bytes, with where they came from (the provenance recorded in outputs and manifests). */
 export interface ResolvedAsset extends AssetProvenance {
-  name: AssetName;
+  name: AssetName | PanelAssetName;
   bytes: Buffer;
 }
 
@@ -49,16 +49,21 @@ interface CacheMeta {
 }
 
 export class AssetResolver {
-  private readonly memo = new Map<AssetName, Promise<ResolvedAsset>>();
+  private readonly memo = new Map<string, Promise<ResolvedAsset>>();
   constructor(private readonly options: AssetResolverOptions) {}
 
   /** Resolves an asset once per resolver; later calls share the result. */
   get(name: AssetName): Promise<ResolvedAsset> {
-    let p = this.memo.get(name);
+    return this.getSpec(ASSETS[name]);
+  }
+
+  /** Resolves an asset described by its spec (the calibration panel's per-model files), once per resolver. */
+  getSpec(spec: AssetSpec): Promise<ResolvedAsset> {
+    let p = this.memo.get(spec.name);
     if (!p) {
-      p = this.resolve(ASSETS[name]);
-      this.memo.set(name, p);
-      p.catch(() => this.memo.delete(name));
+      p = this.resolve(spec);
+      this.memo.set(spec.name, p);
+      p.catch(() => this.memo.delete(spec.name));
     }
     return p;
   }
@@ -69,7 +74,7 @@ export class AssetResolver {
   }
 
   private choose(spec: AssetSpec): { source: string; origin: ResolvedAsset['origin'] } {
-    const flag = this.options.overrides?.[spec.name];
+    const flag = this.options.overrides?.[spec.name as AssetName];
     if (flag) return { source: flag, origin: 'flag' };
     const env = this.options.env?.[spec.envVar];
     if (env) return { source: env, origin: 'env' };

@@ -23,7 +23,7 @@ async function huggingFaceRevision(repo: string, branch: string): Promise<string
 
 function settings(): TriggerSettings {
   const c = parseStackConfig(process.env.AEP_STACK_CONFIG ?? '{}');
-  return { modelSource: c.modelSource, modelName: c.modelName, base: { generation: c.generation, judge: c.judge, budgetUsd: c.budgets.maxJudgeCostUsd } };
+  return { modelSource: c.modelSource, modelName: c.modelName, base: { generation: c.generation, judge: c.judge, budgetUsd: c.budgets.maxJudgeCostUsd, ...(c.calibration ? { calibration: c.calibration } : {}) } };
 }
 
 export async function handler(event: CheckpointEvent | { source: 'schedule' }) {

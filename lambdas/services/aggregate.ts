@@ -3,9 +3,7 @@
  * C-sensitivity band, and the leaderboard with the model inserted. Used by `aep aggregate`, the aggregate
  * Lambda and the local workflow. Reads assets through the AssetSource port; does no other I/O.
  */
-import { applyCalibration, OFFICIAL_SCALE, type OfficialScaleEstimate } from '../core/calibration/calibration.ts';
-import { judgeIdentity, type JudgeIdentity } from '../core/judge/scale.ts';
-import { presetOfAnnotator, shippedCalibration, type LoadedCalibration } from './calibration.ts';
+import { judgeIdentity, OFFICIAL_SCALE, type JudgeIdentity } from '../core/judge/scale.ts';
 import { parseAnnotations, type AnnotationRow } from '../core/annotations.ts';
 import { parseModelOutputs } from '../core/eval-set/schema.ts';
 import { difficultyByRowNumber } from '../core/metrics/glm/features.ts';
@@ -16,6 +14,7 @@ import { averageLength, winRateMetrics, type WinRateMetrics } from '../core/metr
 import { formatLeaderboard, insertIntoLeaderboard, parseLeaderboard, rankOf } from '../core/report/leaderboard.ts';
 import type { AssetProvenance, AssetSource } from '../ports.ts';
 import { modelIntervals, type BootstrapInfo, type BootstrapSettings } from './lc-bootstrap.ts';
+import { officialScale, type CalibrationDocument, type OfficialScaleBlock } from '../core/calibration/document.ts';
 
 /** The ten metric names of the official leaderboard row (plus `mode`). */
 export interface OfficialMetrics extends WinRateMetrics {
@@ -48,10 +47,10 @@ export interface MetricsDocument extends OfficialMetrics {
   leaderboard: { rank: number | undefined; size: number; added: boolean; scale: string };
   /** Which judge the numbers above come from, and their scale (`alpaca_eval_2` only for the leaderboard's judge). */
   judge: JudgeIdentity;
-  /** For another judge with a calibration: the official-scale estimate with its 95 % prediction interval. */
-  official_scale: OfficialScaleEstimate | null;
   assets: Record<string, AssetProvenance & { agrees_with_gamed?: boolean; max_abs_diff?: number }>;
   warnings: string[];
+  /** Another judge's numbers carried to the official scale by a calibration (`--calibration`), with their interval. */
+  official_scale?: OfficialScaleBlock;
 }
 
 export interface AggregateInput {
@@ -65,9 +64,8 @@ export interface AggregateInput {
   checkInstructionDifficulty?: boolean;
   /** Bootstrap intervals of LC and win rate (absent or replicates 0: none). */
   bootstrap?: BootstrapSettings;
-  /** The bridge to the official scale for a judge other than the leaderboard's (default: the judge's shipped one, if any). */
-  calibration?: LoadedCalibration | undefined;
-  now?: Date;
+  /** A calibration of this run's judge: metrics get `official_scale`, the leaderboard row is on the official scale. */
+  calibration?: { doc: CalibrationDocument; path: string; sha256: string };
 }
 
 export interface AggregateOutput {
@@ -113,7 +111,12 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     : {};
 
   const judge = judgeIdentity(parsed.annotator, parsed.rows);
-  const officialScale = await officialScaleOf(input, judge, { lc: official.length_controlled_winrate, wr: official.win_rate }, warnings);
+  if (judge.scale === OFFICIAL_SCALE && input.calibration) {
+    warnings.push('the calibration was not used: these annotations come from the leaderboard\'s judge, already on the official scale');
+  }
+  const scaled = input.calibration && judge.scale !== OFFICIAL_SCALE
+    ? officialScale(input.calibration.doc, official, { path: input.calibration.path, sha256: input.calibration.sha256 })
+    : undefined;
 
   const lb = await input.assets.text('leaderboard');
   assets.leaderboard = provenance(lb.asset);
@@ -127,19 +130,18 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
       avg_length: official.avg_length, length_controlled_winrate: official.length_controlled_winrate, lc_standard_error: official.lc_standard_error,
       ...ciColumns,
     }));
-    if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
-  } else if (officialScale) {
-    // one scale on the board: the official-scale estimate, marked as such; the judge's own numbers stay in metrics.json
+  } else if (scaled) {
+    // one scale on the board: the official-scale estimate, marked as such; the judge-scale numbers stay in metrics.json
     ({ board, added } = insertIntoLeaderboard(officialBoard, name, {
-      win_rate: officialScale.win_rate ?? NaN, standard_error: NaN, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
-      n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: NaN, mode: 'calibrated',
-      avg_length: official.avg_length, length_controlled_winrate: officialScale.length_controlled_winrate, lc_standard_error: NaN,
-      length_controlled_winrate_ci95_low: officialScale.interval[0], length_controlled_winrate_ci95_high: officialScale.interval[1],
+      win_rate: scaled.win_rate ?? NaN, standard_error: NaN, n_wins: official.n_wins, n_wins_base: official.n_wins_base,
+      n_draws: official.n_draws, n_total: official.n_total, discrete_win_rate: NaN, mode: 'community-official-scale-estimate',
+      avg_length: official.avg_length, length_controlled_winrate: scaled.length_controlled_winrate, lc_standard_error: NaN,
     }));
-    if (!added) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
+    warnings.push(`judge-scale LC ${official.length_controlled_winrate.toFixed(1)} is on the scale of ${judge.scale}; its official-scale estimate is ${scaled.length_controlled_winrate.toFixed(1)} (${Math.round(scaled.level * 100)} % interval ${scaled.interval[0].toFixed(1)}–${scaled.interval[1].toFixed(1)})`);
   } else {
     warnings.push(`judged by ${judge.scale.slice('judge:'.length)}, not the leaderboard's judge: these numbers are on that judge's scale, so "${name}" is not added to the official leaderboard; give a calibration (aep calibrate, --calibration) for an official-scale estimate`);
   }
+  if (!added && (judge.scale === OFFICIAL_SCALE || scaled)) warnings.push(`"${name}" is already on the official leaderboard; its official row was kept (pass another --name to add this run)`);
 
   const neighbours = lc.sensitivity.map((s) => ({ C: s.C, length_controlled_winrate: s.lengthControlledWinrate }));
   const all = [lc.lengthControlledWinrate, ...neighbours.map((n) => n.length_controlled_winrate)];
@@ -154,39 +156,12 @@ export async function aggregate(input: AggregateInput): Promise<AggregateOutput>
     win_rate_ci95: boot?.win_rate_ci95 ?? null,
     bootstrap: boot?.bootstrap ?? null,
     leaderboard: { rank: added ? rankOf(board, name) : undefined, size: board.rows.length, added, scale: OFFICIAL_SCALE },
-    judge, official_scale: officialScale,
+    judge,
     assets, warnings,
+    ...(scaled ? { official_scale: scaled } : {}),
   };
   const annotations = parsed.rows.map((r, i) => ({ ...r, glm_preference: lc.glmPreference[i]! }));
   return { metrics, lc, leaderboardCsv: formatLeaderboard(board), annotations };
-}
-
-/** The official-scale estimate of a run judged by another judge (its calibration, given or shipped), or null. */
-async function officialScaleOf(
-  input: AggregateInput,
-  judge: JudgeIdentity,
-  numbers: { lc: number; wr: number },
-  warnings: string[],
-): Promise<OfficialScaleEstimate | null> {
-  if (judge.scale === OFFICIAL_SCALE) {
-    if (input.calibration) warnings.push('the calibration was not used: these annotations come from the leaderboard\'s judge, already on the official scale');
-    return null;
-  }
-  let cal = input.calibration;
-  const preset = presetOfAnnotator(judge.preset);
-  if (!cal && preset) {
-    try {
-      cal = await shippedCalibration(preset, input.assets, input.now ?? new Date());
-    } catch (err) {
-      warnings.push(`the ready calibration of ${preset.name} could not be built: ${(err as Error).message}`);
-    }
-  }
-  if (!cal) return null;
-  if (judge.model && cal.doc.judge.model && cal.doc.judge.model !== judge.model) {
-    warnings.push(`the calibration is for judge ${cal.doc.judge.model}, but these annotations come from ${judge.model}: not used`);
-    return null;
-  }
-  return applyCalibration(cal.doc, numbers, cal.ref);
 }
 
 /** Checks df_gamed.csv's difficulties against instruction_difficulty.csv; records provenance and agreement in `assets`. */

@@ -102,4 +102,31 @@ describe('aep aggregate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--instruction-difficulty <path|url>');
   });
+
+  it('names the judge and its scale, and keeps another judge\'s uncalibrated numbers off the official board', async (ctx) => {
+    // Prepare: FuseChat's rows as a judge other than the leaderboard's would have written them
+    const [ann, gamed, lb] = needFixtures(ctx, FILES.annotations, FILES.gamed, FILES.leaderboard);
+    const rows = readFixtureJson<Record<string, unknown>[]>(FILES.annotations)
+      .map((r) => ({ ...r, annotator: 'gpt4.1', judge_model_snapshot: 'gpt-4.1-2025-04-14' }));
+    const dir = await tmp();
+    await writeFile(join(dir, 'annotations.json'), JSON.stringify(rows));
+    // Act
+    const official = await runAep(['aggregate', '--annotations', ann!, '--gamed', gamed!, '--leaderboard', lb!, '--name', 'my-sft', '--bootstrap', '0',
+      '--out', join(dir, 'a'), '--json', '--cache-dir', dir]);
+    const other = await runAep(['aggregate', '--annotations', join(dir, 'annotations.json'), '--gamed', gamed!, '--leaderboard', lb!, '--name', 'my-sft',
+      '--bootstrap', '0', '--out', join(dir, 'b'), '--cache-dir', dir]);
+    // Assess
+    expect(official.code, official.stderr).toBe(0);
+    expect(JSON.parse(official.stdout).judge).toEqual({
+      preset: 'weighted_alpaca_eval_gpt4_turbo', model: 'gpt-4-1106-preview', snapshots: {}, parser: 'logprob', scale: 'alpaca_eval_2',
+    });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout).toMatch(/judge +gpt4\.1 \(answered by gpt-4\.1-2025-04-14\) — numbers above are on this judge's scale \(judge:gpt-4\.1-2025-04-14\)/);
+    expect(other.stdout).toMatch(/official-scale estimate +none: no calibration for this judge/);
+    expect(other.stderr).toMatch(/not added to the official leaderboard/);
+    const metrics = JSON.parse(await readFile(join(dir, 'b', 'metrics.json'), 'utf8'));
+    expect(metrics.leaderboard).toEqual({ size: 223, added: false, scale: 'alpaca_eval_2' });
+    expect(await readFile(join(dir, 'b', 'leaderboard.csv'), 'utf8')).not.toContain('my-sft,');
+  });
 });
+

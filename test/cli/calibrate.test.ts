@@ -1,112 +1,146 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expit, logit } from '../../lambdas/core/calibration/bridge.ts';
-import { formatLeaderboard, parseLeaderboard } from '../../lambdas/core/report/leaderboard.ts';
+import { expitPct, logitPct } from '../../lambdas/core/calibration/bridge.ts';
 import { runAep } from '../support/cli.ts';
-import { needFixtures, readFixtureJson, readFixtureText } from '../support/fixtures.ts';
+import { needFixtures } from '../support/fixtures.ts';
 
-const LEADERBOARD = 'leaderboard/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv';
+const LB = 'leaderboard/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv';
 const GAMED = 'standin/df_gamed.csv';
-const MODEL = 'gemma-2b-it';
-const ANNOTATIONS = `annotations/${MODEL}.annotations.json.gz`;
-const PANEL = ['alpaca-7b', 'vicuna-7b', 'falcon-7b-instruct', 'phi-2', 'Qwen-14B-Chat', 'claude-2.1', 'gpt-3.5-turbo-1106',
-  'Mixtral-8x7B-Instruct-v0.1', 'Yi-34B-Chat', 'gpt4', 'llama-2-70b-chat-hf', 'tulu-2-dpo-70b'];
+const MODEL = 'FuseChat-Llama-3.2-1B-Instruct';
+const ANN = `annotations/${MODEL}.annotations.json.gz`;
+const OUTS = `outputs/${MODEL}.model_outputs.json.gz`;
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'aep-cal-'));
 }
 
-/** A leaderboard "judged by X": the official one's panel rows with LC and win rate squashed in log-odds, plus the baseline. */
-function judgeBoard(): string {
-  const official = parseLeaderboard(readFixtureText(LEADERBOARD), LEADERBOARD);
-  const keep = official.rows.filter((r) => r.name === 'gpt4_1106_preview' || PANEL.includes(r.name)).map((r, i) => {
-    const squash = (v: string) => String(r.name === 'gpt4_1106_preview' ? 50 : expit(0.4 + 0.7 * logit(Number(v)) + 0.05 * Math.sin(i * 7)));
-    return { name: r.name, cells: { ...r.cells, length_controlled_winrate: squash(r.cells.length_controlled_winrate!), win_rate: squash(r.cells.win_rate!) } };
+/**
+ * Judge X's leaderboard: 13 official models (LC 5–50) seen through a monotone squash, a length bias and a
+ * deterministic ±noise; returns the CSV text and the official LCs.
+ */
+function distortedBoard(officialCsv: string): { csv: string; official: Map<string, number> } {
+  const lines = officialCsv.trim().split('\n');
+  const header = lines[0]!.split(',');
+  const lcCol = header.indexOf('length_controlled_winrate');
+  const wrCol = header.indexOf('win_rate');
+  const lenCol = header.indexOf('avg_length');
+  const rows = lines.slice(1).map((l) => l.split(',')).filter((c) => c.length === header.length && c[lcCol] !== '' && Number(c[lcCol]) >= 5 && Number(c[lcCol]) < 50 && c[0] !== 'gpt4_1106_preview');
+  const picked = rows.filter((_, i) => i % Math.floor(rows.length / 13) === 0).slice(0, 13);
+  const official = new Map<string, number>();
+  const out = [header.join(',')];
+  picked.forEach((c, i) => {
+    official.set(c[0]!, Number(c[lcCol]));
+    const bias = 0.05 * (Number(c[lenCol]) - 1800) / 1000;
+    const noise = (i % 3 - 1) * 0.06;
+    const cells = [...c];
+    cells[lcCol] = String(expitPct(0.4 + 0.65 * logitPct(Number(c[lcCol])) + bias + noise));
+    cells[wrCol] = String(expitPct(0.2 + 0.8 * logitPct(Number(c[wrCol])) + noise));
+    out.push(cells.join(','));
   });
-  return formatLeaderboard({ columns: official.columns, rows: keep });
+  out.push(`my-checkpoint,${header.slice(1).map((h) => (h === 'length_controlled_winrate' ? '21.0' : h === 'win_rate' ? '15.0' : h === 'mode' ? 'community' : '0')).join(',')}`);
+  return { csv: `${out.join('\n')}\n`, official };
 }
 
-describe('aep calibrate', () => {
-  it('builds calibration.json from a leaderboard of the judge, with held-out checks, and --json names judge and models', async (ctx) => {
-    const [lb] = needFixtures(ctx, LEADERBOARD);
+describe('aep calibrate --from-leaderboard', () => {
+  it('fits the bridge with no judge spend; held-out models come back inside their stated interval; --json has the agreed shape', async (ctx) => {
+    // Prepare
+    const [lb] = needFixtures(ctx, LB);
     const dir = await tmp();
-    await writeFile(join(dir, 'x.csv'), judgeBoard());
-    const r = await runAep(['calibrate', '--from-leaderboard', join(dir, 'x.csv'), '--judge', 'gpt5_nano', '--leaderboard', lb!,
-      '--out', join(dir, 'calibration.json'), '--json', '--cache-dir', dir]);
+    const { csv, official } = distortedBoard(readFileSync(lb!, 'utf8'));
+    await writeFile(join(dir, 'x-board.csv'), csv);
+    // Act
+    const r = await runAep(['calibrate', '--judge', 'judge-x', '--from-leaderboard', join(dir, 'x-board.csv'), '--leaderboard', lb!, '--out', dir, '--json', '--cache-dir', await tmp()]);
+    // Assess
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { judge: { name: string }; models: Record<string, any>[]; lc: { loo_coverage: number; map: { n: number } } };
-    expect(doc.judge.name).toBe('gpt5_nano');
-    expect(doc.lc.map.n).toBe(PANEL.length);
-    expect(doc.models).toHaveLength(PANEL.length);
-    for (const m of doc.models) {
-      expect(m).toHaveProperty('judge_lc');
-      expect(m.interval[0]).toBeLessThanOrEqual(m.predicted_lc);
-      expect(m.interval[1]).toBeGreaterThanOrEqual(m.predicted_lc);
-      expect(Math.abs(m.loo_predicted_lc - m.official_lc)).toBeLessThan(5);
+    const j = JSON.parse(r.stdout) as { judge: string; models: Record<string, any>[] };
+    expect(j.judge).toBe('judge:judge-x');
+    const panel = j.models.filter((m) => m.official_lc !== undefined);
+    expect(panel).toHaveLength(official.size);
+    let covered = 0;
+    for (const m of panel) {
+      expect(m.official_lc).toBeCloseTo(official.get(m.name)!, 9);
+      expect(m.loo_interval[0]).toBeLessThanOrEqual(m.loo_predicted_lc);
+      if (m.official_lc >= m.loo_interval[0] && m.official_lc <= m.loo_interval[1]) covered++;
+      // the bridge undoes the squash: the held-out prediction is much closer than the judge's own number
+      expect(Math.abs(m.loo_predicted_lc - m.official_lc)).toBeLessThan(4);
     }
-    expect(doc.lc.loo_coverage).toBeGreaterThanOrEqual(10 / 12);
-    expect(JSON.parse(await readFile(join(dir, 'calibration.json'), 'utf8'))).toEqual(doc);
+    expect(covered).toBeGreaterThanOrEqual(panel.length - 1);
+    const mine = j.models.find((m) => m.name === 'my-checkpoint')!;
+    expect(mine.official_lc).toBeUndefined();
+    expect(mine.interval[0]).toBeLessThan(mine.predicted_lc);
+    expect(mine.interval[1]).toBeGreaterThan(mine.predicted_lc);
+    const written = JSON.parse(await readFile(join(dir, 'calibration.json'), 'utf8'));
+    expect(written.source.kind).toBe('leaderboard');
+    expect(written.source.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(written.loo.lc).toHaveLength(official.size);
   });
 
-  it('refuses to calibrate without a named judge, and a judge without a public leaderboard without --from-leaderboard', async () => {
-    const a = await runAep(['calibrate']);
-    expect(a.code).toBe(1);
-    expect(a.stderr).toMatch(/aep calibrate: name the judge to calibrate with --judge PRESET or --judge-model NAME/);
-    const b = await runAep(['calibrate', '--judge', 'gpt4.1']);
-    expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/judge gpt4\.1 has no public leaderboard: give one judged by it with --from-leaderboard FILE/);
-  });
-
-  it('aep aggregate --calibration: another judge\'s numbers get the official-scale estimate, and the board holds one scale', async (ctx) => {
-    const [lb, gamed] = needFixtures(ctx, LEADERBOARD, GAMED, ANNOTATIONS);
+  it('names the file, row and field of a bad leaderboard cell', async (ctx) => {
+    const [lb] = needFixtures(ctx, LB);
     const dir = await tmp();
-    await writeFile(join(dir, 'x.csv'), judgeBoard());
-    const cal = await runAep(['calibrate', '--from-leaderboard', join(dir, 'x.csv'), '--judge', 'gpt5_nano', '--leaderboard', lb!, '--out', join(dir, 'calibration.json')]);
-    expect(cal.code, cal.stderr).toBe(0);
-    expect(cal.stdout).toMatch(/held out one model at a time: mean \|error\| [\d.]+ LC points, \d+\/12 official values inside/);
-    // the gemma-2b-it rows as judge X would have written them
-    const rows = readFixtureJson<Record<string, unknown>[]>(ANNOTATIONS).map((r) => ({ ...r, annotator: 'gpt5_nano', judge_model_snapshot: 'gpt-5-nano-2025-08-07', judge_parser: 'verdict' }));
-    await writeFile(join(dir, 'annotations.json'), JSON.stringify(rows));
-    const common = ['aggregate', '--annotations', join(dir, 'annotations.json'), '--gamed', gamed!, '--leaderboard', lb!, '--name', 'my-sft',
-      '--bootstrap', '0', '--cache-dir', dir];
-    const withCal = await runAep([...common, '--calibration', join(dir, 'calibration.json'), '--out', join(dir, 'a'), '--json']);
-    expect(withCal.code, withCal.stderr).toBe(0);
-    const m = JSON.parse(withCal.stdout);
-    expect(m.judge).toEqual({ preset: 'gpt5_nano', model: 'gpt-5-nano', snapshots: { 'gpt-5-nano-2025-08-07': rows.length }, parser: 'verdict', scale: 'judge:gpt-5-nano-2025-08-07' });
-    expect(m.official_scale.interval[0]).toBeLessThan(m.official_scale.length_controlled_winrate);
-    expect(m.official_scale.interval[1]).toBeGreaterThan(m.official_scale.length_controlled_winrate);
-    const board = (await readFile(join(dir, 'a', 'leaderboard.csv'), 'utf8')).split('\n');
-    const mine = board.find((l) => l.startsWith('my-sft,'))!;
-    expect(mine).toContain(',calibrated,');
-    expect(mine).toContain(String(m.official_scale.length_controlled_winrate));
-    // a judge without calibration: never on the official board
-    const custom = rows.map((r) => ({ ...r, annotator: 'custom:my-judge' }));
-    await writeFile(join(dir, 'custom.json'), JSON.stringify(custom));
-    const without = await runAep([...common.slice(0, 1), '--annotations', join(dir, 'custom.json'), ...common.slice(3), '--out', join(dir, 'b')]);
-    expect(without.code, without.stderr).toBe(0);
-    expect(without.stdout).toMatch(/numbers above are on this judge's scale \(judge:gpt-5-nano-2025-08-07\)/);
-    expect(without.stdout).toMatch(/official-scale estimate +none: no calibration for this judge/);
-    expect(without.stderr).toMatch(/not added to the official leaderboard/);
-    expect(await readFile(join(dir, 'b', 'leaderboard.csv'), 'utf8')).not.toContain('my-sft,');
+    const { csv } = distortedBoard(readFileSync(lb!, 'utf8'));
+    const bad = csv.split('\n');
+    const cells = bad[3]!.split(',');
+    cells[bad[0]!.split(',').indexOf('length_controlled_winrate')] = 'abc';
+    bad[3] = cells.join(',');
+    await writeFile(join(dir, 'bad.csv'), bad.join('\n'));
+    const r = await runAep(['calibrate', '--judge', 'judge-x', '--from-leaderboard', join(dir, 'bad.csv'), '--leaderboard', lb!, '--out', dir, '--cache-dir', await tmp()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.csv.*row 4.*length_controlled_winrate/);
   });
 });
 
-describe('the shipped gpt-5-nano calibration', () => {
-  it('is built from the judge\'s public leaderboard when a gpt5_nano run has no --calibration', async (ctx) => {
-    const [lb, gamed] = needFixtures(ctx, LEADERBOARD, GAMED, ANNOTATIONS);
+describe('aep aggregate --calibration', () => {
+  it('adds the official-scale estimate with its interval; the leaderboard row carries the estimate; the official judge is refused', async (ctx) => {
+    // Prepare: a calibration of judge-x, and FuseChat's annotations relabelled as judged by judge-x
+    const [lb, gamed, ann, outs] = needFixtures(ctx, LB, GAMED, ANN, OUTS);
     const dir = await tmp();
-    // stands in for the pinned download of weighted_alpaca_eval_gpt5_nano_leaderboard.csv (no network in tests)
-    await writeFile(join(dir, 'nano.csv'), judgeBoard());
-    const rows = readFixtureJson<Record<string, unknown>[]>(ANNOTATIONS).map((r) => ({ ...r, annotator: 'gpt5_nano' }));
-    await writeFile(join(dir, 'annotations.json'), JSON.stringify(rows));
-    const r = await runAep(['aggregate', '--annotations', join(dir, 'annotations.json'), '--gamed', gamed!, '--leaderboard', lb!, '--name', 'my-sft',
-      '--bootstrap', '0', '--cache-dir', dir, '--out', join(dir, 'o'), '--json'], { env: { AEP_GPT5_NANO_LEADERBOARD: join(dir, 'nano.csv') } });
+    const { csv } = distortedBoard(readFileSync(lb!, 'utf8'));
+    await writeFile(join(dir, 'x-board.csv'), csv);
+    const cal = await runAep(['calibrate', '--judge', 'judge-x', '--from-leaderboard', join(dir, 'x-board.csv'), '--leaderboard', lb!, '--out', dir, '--cache-dir', await tmp()]);
+    expect(cal.code, cal.stderr).toBe(0);
+    const rows = JSON.parse(gunzipSync(readFileSync(ann!)).toString('utf8')) as Record<string, unknown>[];
+    await writeFile(join(dir, 'x-annotations.json'), JSON.stringify(rows.map((r) => ({ ...r, annotator: 'judge-x' }))));
+    const common = ['--model-outputs', outs!, '--gamed', gamed!, '--leaderboard', lb!, '--name', 'my-sft', '--calibration', join(dir, 'calibration.json'), '--cache-dir', await tmp()];
+    // Act
+    const r = await runAep(['aggregate', '--annotations', join(dir, 'x-annotations.json'), ...common, '--out', join(dir, 'agg'), '--json']);
+    const official = await runAep(['aggregate', '--annotations', ann!, ...common, '--out', join(dir, 'agg2')]);
+    // Assess
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout);
-    expect(m.judge.scale).toBe('judge:gpt-5-nano');
-    expect(m.official_scale.calibration).toMatchObject({ judge: 'gpt5_nano', source: join(dir, 'nano.csv'), panel: 12 });
-    expect(m.leaderboard.added).toBe(true);
+    const s = m.official_scale;
+    expect(s.interval[0]).toBeLessThan(s.length_controlled_winrate);
+    expect(s.interval[1]).toBeGreaterThan(s.length_controlled_winrate);
+    expect(s.calibration.judge).toBe('judge:judge-x');
+    expect(s.calibration.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.length_controlled_winrate).not.toBeCloseTo(m.length_controlled_winrate, 3);
+    const board = await readFile(join(dir, 'agg', 'leaderboard.csv'), 'utf8');
+    const row = board.split('\n').find((l) => l.startsWith('my-sft,'))!;
+    expect(row).toContain(String(s.length_controlled_winrate).slice(0, 8));
+    expect(row).toContain('community-official-scale-estimate');
+    expect(official.code).toBe(1);
+    expect(official.stderr).toMatch(/calibration\.json.*already on the official scale/);
+  });
+});
+
+describe('aep calibrate --judge gpt5_nano --from-leaderboard (the shipped calibration)', () => {
+  it('builds from the gpt-5-nano board asset (here a local stand-in given by --nano-leaderboard) and records its hash', async (ctx) => {
+    const [lb] = needFixtures(ctx, LB);
+    const dir = await tmp();
+    const { csv } = distortedBoard(readFileSync(lb!, 'utf8'));
+    await writeFile(join(dir, 'nano.csv'), csv);
+    const r = await runAep(['calibrate', '--judge', 'gpt5_nano', '--from-leaderboard', '--nano-leaderboard', join(dir, 'nano.csv'), '--leaderboard', lb!, '--out', dir, '--cache-dir', await tmp()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/leave-one-model-out: RMSE \d+\.\d\d LC points; \d+ of 13 panel models inside/);
+    const doc = JSON.parse(await readFile(join(dir, 'calibration.json'), 'utf8'));
+    expect(doc.assets['gpt5-nano-leaderboard'].sha256).toBe(doc.source.sha256);
+    expect(doc.judge.preset).toBe('gpt5_nano');
+    const other = await runAep(['calibrate', '--judge', 'judge-x', '--from-leaderboard', '--leaderboard', lb!, '--out', dir, '--cache-dir', await tmp()]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/without a CSV uses the public board of the gpt5_nano judge only/);
   });
 });

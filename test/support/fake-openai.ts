@@ -81,7 +81,11 @@ function tokenEntry(token: string, logprob: number) {
 
 /** The default choice: m and M with 98 % of the mass split by P("m"), three filler tokens. */
 export function fakeChoice(promptKey: string, mode: 'normal' | 'no-mM' | 'no-logprobs' = 'normal'): Record<string, unknown> {
-  const p = fakeProbabilityOfM(promptKey);
+  return choiceWithProbability(fakeProbabilityOfM(promptKey), mode);
+}
+
+/** A choice whose logprobs give P("m") = p (98 % of the mass on m and M, three filler tokens). */
+export function choiceWithProbability(p: number, mode: 'normal' | 'no-mM' | 'no-logprobs' = 'normal'): Record<string, unknown> {
   const top = mode === 'no-mM'
     ? [tokenEntry('Model', -0.1), tokenEntry('The', -3), tokenEntry('Based', -4), tokenEntry('\n', -5), tokenEntry('I', -6)]
     : [tokenEntry('m', Math.log(0.98 * p)), tokenEntry('M', Math.log(0.98 * (1 - p))), tokenEntry('The', Math.log(0.01)),

@@ -1,137 +1,138 @@
 /**
- * The bridge from a judge's scale to the official AlpacaEval 2.0 scale (pure).
+ * The bridge from judge X's scale to the official AlpacaEval 2.0 scale (the gpt-4-1106-preview leaderboard).
  *
- * Model: logit(official / 100) = a + b · logit(judge / 100), fitted by least squares over the panel (models with
- * both numbers), with b > 0 required: a monotone map that stays inside (0, 100) and is linear where judges differ by
- * a shift and a stretch of their log-odds. With ~10–13 panel models, two parameters is what the data can carry.
+ * Map: a monotone (increasing) straight line in logit space, logit(official/100) = a + b · logit(judge/100), fitted
+ * by least squares on the panel models that both boards share. Why this and not isotonic regression: with 10–13
+ * points an isotonic fit is a staircase that interpolates noise, predicts flat steps and cannot extrapolate; two
+ * parameters on the logit scale keep predictions inside (0, 100), bend where win rates saturate, and leave enough
+ * degrees of freedom for honest leave-one-out errors. A fitted slope ≤ 0 means judge X orders the panel against the
+ * official board; that is refused, never "fixed".
  *
- * Honesty comes from held-out models, not from the fit's own residuals. Leave-one-model-out: each panel model is
- * predicted by the map fitted without it; the root mean square of those held-out errors in log-odds, `s`, is the
- * prediction error of a new model. A 95 % prediction interval is `logit⁻¹(pred ± t(0.975, n − 1) · s)`. A panel
- * model's own held-out interval (`loo_interval`) uses the map and the `s` computed without it (nested leave-one-out),
- * so the check "do held-out models fall inside their intervals" is out of sample. The interval covers the judge
- * disagreement between models (what the map cannot explain) and the sampling noise of one model's numbers, which
- * the panel's errors contain.
+ * Interval: leave-one-model-out (LOO) residuals in logit space. With n LOO residuals r_i, the half-width is the
+ * k-th smallest |r_i| with k = ⌈level · (n + 1)⌉ (the split-conformal small-sample correction: a new model,
+ * exchangeable with the panel, falls inside with probability ≥ level). When k > n the panel is too small for that
+ * level and the interval is the whole 0–100 range. A panel model's own LOO interval uses only the other n − 1
+ * models' LOO residuals (nested leave-one-out), so the table tests the interval on models it never saw.
  */
-import { UsageError } from '../errors.ts';
-import { studentTQuantile } from '../report/special-functions.ts';
+import { InputError } from '../errors.ts';
 
-/** One panel model: its numbers on the judge's scale and on the official one (percentages). */
+export const DEFAULT_LEVEL = 0.9;
+const EPS = 0.5; // percent: values are clamped to [0.5, 99.5] before the logit
+
+export function logitPct(p: number): number {
+  const q = Math.min(100 - EPS, Math.max(EPS, p)) / 100;
+  return Math.log(q / (1 - q));
+}
+
+export function expitPct(z: number): number {
+  return 100 / (1 + Math.exp(-z));
+}
+
 export interface PanelPoint {
   name: string;
+  /** Judge X's value (percent). */
   judge: number;
+  /** The official board's value (percent). */
   official: number;
 }
 
-export interface LogitLinearMap {
-  /** logit(official) = intercept + slope · logit(judge) */
-  intercept: number;
-  slope: number;
-  /** RMS held-out (leave-one-model-out) error in log-odds; NaN with fewer than 3 points. */
-  looRmsLogit: number;
-  /** Student t quantile used for 95 % intervals (t(0.975, n − 1)). */
-  t95: number;
+export interface LineFit {
+  a: number;
+  b: number;
+}
+
+/** Least squares of logit(official) on logit(judge); throws when the slope is not positive. */
+export function fitLine(points: readonly PanelPoint[], what = 'panel'): LineFit {
+  if (points.length < 3) throw new InputError({ file: what }, `a calibration needs at least 3 models on both boards, found ${points.length}`);
+  const xs = points.map((p) => logitPct(p.judge));
+  const ys = points.map((p) => logitPct(p.official));
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+  }
+  const b = sxx > 0 ? sxy / sxx : 0;
+  if (!(b > 0)) {
+    throw new InputError({ file: what }, `judge X's values do not increase with the official ones over ${points.map((p) => p.name).join(', ')} (fitted slope ${b.toFixed(3)}); no monotone map exists`);
+  }
+  return { a: my - b * mx, b };
+}
+
+export function applyLine(fit: LineFit, judge: number): number {
+  return expitPct(fit.a + fit.b * logitPct(judge));
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / xs.length;
+}
+
+/** The conformal half-width (logit units) from absolute LOO residuals; Infinity when too few for the level. */
+export function conformalHalfWidth(absResiduals: readonly number[], level: number): number {
+  const sorted = [...absResiduals].sort((x, y) => x - y);
+  const k = Math.ceil(level * (sorted.length + 1));
+  return k > sorted.length || k < 1 ? Infinity : sorted[k - 1]!;
+}
+
+/** Leave-one-out residuals (logit units, official − predicted) of a line fit. */
+export function looResiduals(points: readonly PanelPoint[]): number[] {
+  return points.map((p, i) => {
+    const fit = fitLine(points.filter((_, j) => j !== i), `panel without ${p.name}`);
+    return logitPct(p.official) - (fit.a + fit.b * logitPct(p.judge));
+  });
+}
+
+export interface MonotoneMap extends LineFit {
+  method: 'logit-linear-ols';
   n: number;
+  level: number;
+  /** Interval half-width in logit units (null = unbounded: panel too small for the level). */
+  half_width_logit: number | null;
+  /** |LOO residual| of each panel model in logit units, in panel order. */
+  loo_abs_residuals_logit: number[];
+}
+
+export interface Prediction {
+  predicted: number;
+  interval: [number, number];
+}
+
+export function predict(map: Pick<MonotoneMap, 'a' | 'b' | 'half_width_logit'>, judge: number): Prediction {
+  const z = map.a + map.b * logitPct(judge);
+  const h = map.half_width_logit;
+  return { predicted: expitPct(z), interval: h === null ? [0, 100] : [expitPct(z - h), expitPct(z + h)] };
+}
+
+export function fitMap(points: readonly PanelPoint[], level = DEFAULT_LEVEL): MonotoneMap {
+  const fit = fitLine(points);
+  const abs = looResiduals(points).map(Math.abs);
+  const h = conformalHalfWidth(abs, level);
+  return { method: 'logit-linear-ols', ...fit, n: points.length, level, half_width_logit: Number.isFinite(h) ? h : null, loo_abs_residuals_logit: abs };
 }
 
 export interface LooRow {
   name: string;
   judge: number;
   official: number;
-  /** prediction from the map fitted without this model */
   loo_predicted: number;
-  /** 95 % interval from the map and error scale fitted without this model */
-  loo_interval: [number, number];
-  /** official − loo_predicted, points */
   loo_error: number;
+  loo_interval: [number, number];
+  covered: boolean;
 }
 
-export interface Bridge {
-  map: LogitLinearMap;
-  loo: LooRow[];
-  /** share of panel models whose official value lies in their held-out interval */
-  looCoverage: number;
-  /** mean |loo_error| in points */
-  looMae: number;
-}
-
-/** Minimum panel size: fewer points cannot both fit two parameters and estimate a held-out error. */
-export const MIN_PANEL = 4;
-
-const EPS = 1e-6;
-
-export function logit(pct: number): number {
-  const p = Math.min(1 - EPS, Math.max(EPS, pct / 100));
-  return Math.log(p / (1 - p));
-}
-
-export function expit(x: number): number {
-  return 100 / (1 + Math.exp(-x));
-}
-
-function ols(xs: readonly number[], ys: readonly number[]): { intercept: number; slope: number } {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (xs[i]! - mx) ** 2;
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-  }
-  if (sxx === 0) throw new UsageError('the panel models all have the same judge value: no map can be fitted');
-  const slope = sxy / sxx;
-  return { intercept: my - slope * mx, slope };
-}
-
-function fitLine(points: readonly PanelPoint[]): { intercept: number; slope: number } {
-  const line = ols(points.map((p) => logit(p.judge)), points.map((p) => logit(p.official)));
-  if (!(line.slope > 0)) {
-    throw new UsageError(`the judge's numbers do not rise with the official ones over the panel (${points.map((p) => p.name).join(', ')}): no monotone map`);
-  }
-  return line;
-}
-
-function looErrors(points: readonly PanelPoint[]): number[] {
+/** Each panel model predicted by the map fitted without it, with the nested-LOO interval. */
+export function looTable(points: readonly PanelPoint[], level = DEFAULT_LEVEL): LooRow[] {
   return points.map((p, i) => {
     const rest = points.filter((_, j) => j !== i);
-    const line = fitLine(rest);
-    return logit(p.official) - (line.intercept + line.slope * logit(p.judge));
+    const fit = fitLine(rest, `panel without ${p.name}`);
+    const h = rest.length >= 3 + 1 ? conformalHalfWidth(looResiduals(rest).map(Math.abs), level) : Infinity;
+    const pred = predict({ ...fit, half_width_logit: Number.isFinite(h) ? h : null }, p.judge);
+    return {
+      name: p.name, judge: p.judge, official: p.official, loo_predicted: pred.predicted,
+      loo_error: pred.predicted - p.official, loo_interval: pred.interval,
+      covered: p.official >= pred.interval[0] && p.official <= pred.interval[1],
+    };
   });
-}
-
-function rms(xs: readonly number[]): number {
-  return Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
-}
-
-/** Fits the map with its held-out error scale. */
-export function fitMap(points: readonly PanelPoint[]): LogitLinearMap {
-  if (points.length < MIN_PANEL) {
-    throw new UsageError(`a calibration needs at least ${MIN_PANEL} panel models on both scales, got ${points.length}`);
-  }
-  const line = fitLine(points);
-  const looRmsLogit = rms(looErrors(points));
-  return { ...line, looRmsLogit, t95: studentTQuantile(0.975, points.length - 1), n: points.length };
-}
-
-/** The official-scale estimate of a judge value, with its 95 % prediction interval. */
-export function predict(map: LogitLinearMap, judge: number): { predicted: number; interval: [number, number] } {
-  const z = map.intercept + map.slope * logit(judge);
-  const h = map.t95 * map.looRmsLogit;
-  return { predicted: expit(z), interval: [expit(z - h), expit(z + h)] };
-}
-
-/** The map, and every panel model predicted out of sample. */
-export function buildBridge(points: readonly PanelPoint[]): Bridge {
-  if (points.length < MIN_PANEL + 1) {
-    throw new UsageError(`a calibration needs at least ${MIN_PANEL + 1} panel models on both scales (each is held out in turn), got ${points.length}`);
-  }
-  const map = fitMap(points);
-  const loo: LooRow[] = points.map((p, i) => {
-    const without = fitMap(points.filter((_, j) => j !== i));
-    const { predicted, interval } = predict(without, p.judge);
-    return { name: p.name, judge: p.judge, official: p.official, loo_predicted: predicted, loo_interval: interval, loo_error: p.official - predicted };
-  });
-  const inside = loo.filter((r) => r.official >= r.loo_interval[0] && r.official <= r.loo_interval[1]).length;
-  return { map, loo, looCoverage: inside / loo.length, looMae: loo.reduce((a, r) => a + Math.abs(r.loo_error), 0) / loo.length };
 }

@@ -6,7 +6,6 @@
  * `weighted_alpaca_eval_gpt4_turbo` (gpt-4-1106-preview) produced the public AlpacaEval 2.0 leaderboard, so only its
  * numbers are comparable to it.
  */
-import type { AssetName } from '../assets-catalog.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -63,8 +62,6 @@ export interface JudgePreset {
   prices: { realTime: TokenPrices; batch: TokenPrices } | null;
   /** True only for the judge of the public AlpacaEval 2.0 leaderboard. */
   comparableToLeaderboard: boolean;
-  /** The asset holding this judge's own public leaderboard: the panel of its ready calibration (none: calibrate first). */
-  calibrationLeaderboard?: AssetName;
 }
 
 const REQUEST: Readonly<JudgeRequestParameters> = Object.freeze({
@@ -89,7 +86,7 @@ function prices(inputPerMillion: number, outputPerMillion: number): JudgePreset[
   };
 }
 
-type PresetFields = Pick<JudgePreset, 'name' | 'officialConfig' | 'model' | 'prices' | 'calibrationLeaderboard'> & {
+type PresetFields = Pick<JudgePreset, 'name' | 'officialConfig' | 'model' | 'prices'> & {
   comparableToLeaderboard?: boolean;
   shutdown?: string;
   verdict?: boolean;
@@ -134,7 +131,7 @@ export const JUDGE_PRESETS: Readonly<Record<string, JudgePreset>> = Object.freez
   // a reasoning model without logprobs: the official config reads its verdict from the text (regex_parser)
   gpt5_nano: preset({
     name: 'gpt5_nano', officialConfig: 'weighted_alpaca_eval_gpt5_nano', model: 'gpt-5-nano', prices: prices(0.05, 0.4),
-    verdict: true, calibrationLeaderboard: 'gpt5-nano-leaderboard',
+    verdict: true,
   }),
 });
 

@@ -4,8 +4,10 @@
  * AlpacaEval 2.0 scale; any other judge's numbers are on that judge's own scale. Never inferred from the alias alone:
  * the snapshots the API answered with are counted from the rows.
  */
-import { OFFICIAL_SCALE } from '../calibration/calibration.ts';
 import { findJudgePreset } from './presets.ts';
+
+/** The scale of the public AlpacaEval 2.0 leaderboard (its judge: gpt-4-1106-preview). */
+export const OFFICIAL_SCALE = 'alpaca_eval_2';
 
 export interface JudgeIdentity {
   /** the annotator (preset or official config name) */

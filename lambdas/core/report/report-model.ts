@@ -2,11 +2,12 @@
  * The run report's data model: everything the page shows, computed from the run folder's contents (passed in as
  * text and plain data; no I/O here). The page templates only format this model.
  */
+import type { OfficialScaleBlock } from '../calibration/document.ts';
 import { parseAnnotations } from '../annotations.ts';
 import type { GenerationManifest } from '../generation/manifest.ts';
 import { findJudgePreset } from '../judge/presets.ts';
 import type { JudgeIdentity } from '../judge/scale.ts';
-import { OFFICIAL_SCALE, type OfficialScaleEstimate } from '../calibration/calibration.ts';
+import { OFFICIAL_SCALE } from '../judge/scale.ts';
 import { averageLength } from '../metrics/win-rate.ts';
 import { codePointLength } from '../metrics/numeric.ts';
 import type { RunManifest } from '../run/manifest.ts';
@@ -35,6 +36,7 @@ export interface ReportMetrics {
   n_rows?: number;
   n_failed_annotations?: number;
   annotator?: string | null;
+  official_scale?: OfficialScaleBlock;
   lc_sensitivity: { band: [number, number] };
   /** 95 % bootstrap intervals (absent in metrics written before them, null when the bootstrap was off) */
   length_controlled_winrate_ci95?: [number, number] | null;
@@ -45,7 +47,6 @@ export interface ReportMetrics {
   leaderboard: { rank: number | undefined; size: number };
   /** the judge and the scale of the numbers (absent in metrics written before they were recorded) */
   judge?: JudgeIdentity;
-  official_scale?: OfficialScaleEstimate | null;
 }
 
 export interface RunReportInput {
@@ -91,13 +92,13 @@ export interface Headline {
     /** the snapshots that answered, and the scale of the numbers (`alpaca_eval_2` or `judge:<snapshot>`) */
     snapshots: string[]; scale: string;
   };
-  /** another judge's numbers bridged to the official scale, when a calibration was used */
-  officialScale: OfficialScaleEstimate | null;
   rows: { total: number; judged: number; failed: number };
   tokens: { judgePrompt: number; judgeCompletion: number; generated: number };
   costUsd: number;
   generation: GenerationSettings;
   extremeChangeWarning: boolean;
+  /** The official-scale estimate of a run judged by another judge, through its calibration (null: none). */
+  officialScale: { lc: number; interval: [number, number]; level: number; judgeScale: string; drift: boolean | null } | null;
 }
 
 /** One row of the examples browser. */
@@ -193,12 +194,15 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
         snapshots: Object.keys(m.judge?.snapshots ?? {}),
         scale: m.judge?.scale ?? (preset?.comparableToLeaderboard ? OFFICIAL_SCALE : `judge:${cfg.judge.model ?? preset?.model ?? cfg.judge.preset}`),
       },
-      officialScale: m.official_scale ?? null,
       rows: { total: m.n_rows ?? rows.length, judged: m.n_total, failed: m.n_failed_annotations ?? prefs.filter((p) => p === null).length },
       tokens: { ...man.tokens },
       costUsd: man.costUsd.judge,
       generation: generationSettings(man, input.generationJson),
       extremeChangeWarning: m.extreme_change_warning,
+      officialScale: m.official_scale ? {
+        lc: m.official_scale.length_controlled_winrate, interval: m.official_scale.interval, level: m.official_scale.level,
+        judgeScale: m.official_scale.calibration.judge, drift: m.official_scale.drift ? m.official_scale.drift.drift : null,
+      } : null,
     },
     leaderboard: leaderboardView(input.leaderboardCsv, m.name, input.similarModels ?? SIMILAR_SIZE_MODELS),
     perDataset: perDataset(datasets, prefs, glm),

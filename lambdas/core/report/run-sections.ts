@@ -46,19 +46,16 @@ export function headlineSection(m: RunReportModel, links: { history?: string }):
 ${warnings}
 <div class="cards">
 ${h.lc.ci95
-    ? card('LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small id="lc-ci">[${fixed(h.lc.ci95[0])}, ${fixed(h.lc.ci95[1])}]</small>`,
+    ? card(h.officialScale ? `LC win rate (scale of ${e(h.officialScale.judgeScale)})` : 'LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small id="lc-ci">[${fixed(h.lc.ci95[0])}, ${fixed(h.lc.ci95[1])}]</small>`,
       `95 % bootstrap interval (${int(h.lc.replicates ?? 0)} resamples of the instructions, GLM refitted) · official lc_standard_error ± ${fixed(h.lc.se)} (fit uncertainty not included) · C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')
-    : card('LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small>± ${fixed(h.lc.se)}</small>`, `C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')}
+    : card(h.officialScale ? `LC win rate (scale of ${e(h.officialScale.judgeScale)})` : 'LC win rate', `<span id="lc-value">${fixed(h.lc.value)}</span> <small>± ${fixed(h.lc.se)}</small>`, `C-sensitivity band ${fixed(h.lc.band[0])}–${fixed(h.lc.band[1])}`, 'main')}
+${h.officialScale ? card('LC, official-scale estimate', `<span id="official-lc">${fixed(h.officialScale.lc)}</span>`, `${Math.round(h.officialScale.level * 100)} % interval ${fixed(h.officialScale.interval[0])}–${fixed(h.officialScale.interval[1])} · through the calibration of ${e(h.officialScale.judgeScale)}${h.officialScale.drift === null ? '' : h.officialScale.drift ? ' · <b>judge drift</b>' : ' · no drift'}`, 'main') : ''}
 ${h.winRate.ci95
     ? card('Win rate', `<span id="wr-value">${fixed(h.winRate.value)}</span> <small id="wr-ci">[${fixed(h.winRate.ci95[0])}, ${fixed(h.winRate.ci95[1])}]</small>`, `95 % bootstrap interval · standard error ± ${fixed(h.winRate.se)} · discrete win rate ${fixed(h.discreteWinRate)}`, 'main')
     : card('Win rate', `<span id="wr-value">${fixed(h.winRate.value)}</span> <small>± ${fixed(h.winRate.se)}</small>`, `discrete win rate ${fixed(h.discreteWinRate)}`, 'main')}
 ${card('Wins / losses / draws', `<span id="wld">${int(h.wins)} / ${int(h.losses)} / ${int(h.draws)}</span>`, `of ${int(h.rows.judged)} judged rows`)}
 ${card('Average length', int(h.avgLength), `reference ${int(h.referenceAvgLength)} · ratio ${fixed(ratio)} (code points)`)}
-${card('Leaderboard', m.leaderboard.rank === null ? '–' : `#${m.leaderboard.rank}`, `of ${m.leaderboard.size} by LC win rate`)}
-${h.officialScale
-    ? card('Official-scale LC (estimate)', `<span id="official-lc">${fixed(h.officialScale.length_controlled_winrate)}</span> <small id="official-lc-interval">[${fixed(h.officialScale.interval[0])}, ${fixed(h.officialScale.interval[1])}]</small>`,
-      `this judge's LC bridged to the official AlpacaEval 2.0 scale · 95 % prediction interval from ${int(h.officialScale.calibration.panel)} panel models held out one at a time`, 'main')
-    : ''}
+${card('Leaderboard', m.leaderboard.rank === null ? '–' : `#${m.leaderboard.rank}`, `of ${m.leaderboard.size} by ${h.officialScale ? 'the official-scale LC estimate' : 'LC win rate'}`)}
 ${card('Judge', `<span class="small" id="judge-snapshot">${e(h.judge.snapshots.length ? h.judge.snapshots.join(', ') : h.judge.model ?? h.judge.preset)}</span>`,
     `${e(h.judge.annotator ?? h.judge.preset)} · ${e(h.judge.mode)} · ${h.judge.comparable ? 'the leaderboard judge: official scale'
       : `<b>not the leaderboard judge</b>: LC and win rate are on its own scale (<code>${e(h.judge.scale)}</code>)${h.officialScale ? '' : ', not comparable to the leaderboard'}`}`)}

@@ -11,13 +11,11 @@ export const RUN_FILES = {
   gamed: 'inputs/df_gamed.csv',
   instructionDifficulty: 'inputs/instruction_difficulty.csv',
   leaderboardInput: 'inputs/leaderboard.csv',
-  /** the judge's own public leaderboard, the panel of its shipped calibration (gpt-5-nano) */
-  judgeLeaderboard: 'inputs/judge_leaderboard.csv',
-  /** a calibration given with the run's config */
   calibration: 'inputs/calibration.json',
   modelOutputs: 'model_outputs.json',
   generation: 'generation.json',
   judgeDir: 'judge/',
+  drift: 'judge/drift.json',
   annotations: 'annotations.json',
   metrics: 'metrics.json',
   leaderboard: 'leaderboard.csv',

@@ -30,8 +30,6 @@ export const JudgeConfigSchema = z.object({
   parallelChunks: z.number().int().positive().default(4),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
-  /** A calibration.json (store key, path or URL) bridging this judge to the official scale; default: the judge's shipped one. */
-  calibration: z.string().optional(),
 });
 
 export const AssetOverridesSchema = z.object({
@@ -60,6 +58,11 @@ export const RunConfigSchema = z.object({
   generation: GenerationConfigSchema.prefault({}),
   judge: JudgeConfigSchema.prefault({}),
   assets: AssetOverridesSchema.prefault({}),
+  /**
+   * calibration.json of the judge (a key in the store, a path or a URL), or "none". Default: the shipped calibration
+   * when the judge has one (gpt5_nano), else none. Adds the official-scale estimate; judge-scale numbers unchanged.
+   */
+  calibration: z.string().min(1).optional(),
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;

@@ -3,16 +3,14 @@
  * official metrics and the LC win rate from the run's own `inputs/`, writes `metrics.json`, `leaderboard.csv` and
  * `lc_glm.json`, and completes the manifest (stage timings, tokens, cost, results).
  */
-import { createHash } from 'node:crypto';
-import { loadCalibration } from '../calibration.ts';
-import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../core/metrics/glm/bootstrap.ts';
-import { inThreadRunner } from '../lc-bootstrap.ts';
 import { RUN_FILES, judgeChunkKey } from '../../core/run/layout.ts';
 import { addStats, emptyStats, type JudgeChunkFile } from '../../core/run/judge-chunk-file.ts';
 import { finishStage, startStage, type RunManifest } from '../../core/run/manifest.ts';
 import { aggregate, lcDetails } from '../aggregate.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { runInputs } from './run-assets.ts';
+import { runCalibration } from './run-calibration.ts';
+import { driftWarning, type DriftCheck } from '../../core/calibration/drift.ts';
 import { RunFolder } from './run-store.ts';
 import { settleGeneration } from './generation-stage.ts';
 
@@ -45,10 +43,6 @@ async function readChunks(run: RunFolder): Promise<JudgeChunkFile[]> {
   return files;
 }
 
-function sha256Of(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): Promise<AggregateSummary> {
   const run = new RunFolder(deps.store, event.runPrefix);
   const now = () => deps.now().toISOString();
@@ -63,18 +57,20 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
 
   const config = manifest.config;
   const outputsText = await run.require(RUN_FILES.modelOutputs);
-  const calibrationText = await run.text(RUN_FILES.calibration);
+  const calibration = await runCalibration(run);
   const result = await aggregate({
-    calibration: calibrationText === undefined ? undefined
-      : loadCalibration(calibrationText, config.judge.calibration ?? run.store.locate(RUN_FILES.calibration), sha256Of(calibrationText)),
-    now: deps.now(),
+    ...(calibration ? { calibration } : {}),
     annotations: { text: annotationsText, file: run.store.locate(RUN_FILES.annotations) },
     modelOutputs: { text: outputsText, file: run.store.locate(RUN_FILES.modelOutputs) },
     name: config.name ?? undefined,
     assets: runInputs(run, manifest),
     checkInstructionDifficulty: manifest.assets['instruction-difficulty'] !== undefined,
-    bootstrap: { replicates: DEFAULT_BOOTSTRAP_REPLICATES, runner: deps.replicateRunner ?? inThreadRunner },
   });
+  const drift = calibration ? await run.json<DriftCheck>(RUN_FILES.drift) : undefined;
+  if (drift && result.metrics.official_scale) {
+    result.metrics.official_scale.drift = drift;
+    if (drift.drift) result.metrics.warnings.push(driftWarning(drift));
+  }
   await run.putJson(RUN_FILES.metrics, result.metrics);
   await run.store.put(RUN_FILES.leaderboard, result.leaderboardCsv, { contentType: 'text/csv' });
   await run.putJson(RUN_FILES.lcGlm, lcDetails(result.lc));
@@ -93,6 +89,11 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
       name: m.name, length_controlled_winrate: m.length_controlled_winrate, lc_standard_error: m.lc_standard_error,
       win_rate: m.win_rate, standard_error: m.standard_error, discrete_win_rate: m.discrete_win_rate, n_total: m.n_total,
       avg_length: m.avg_length, leaderboard_rank: m.leaderboard.rank ?? null,
+      ...(m.official_scale ? {
+        official_scale_lc: m.official_scale.length_controlled_winrate, official_scale_lc_low: m.official_scale.interval[0],
+        official_scale_lc_high: m.official_scale.interval[1], official_scale_judge: m.official_scale.calibration.judge,
+        ...(m.official_scale.drift ? { judge_drift: m.official_scale.drift.drift ? 'drift' : 'stable', judge_drift_t: m.official_scale.drift.t } : {}),
+      } : {}),
     },
   };
   manifest = finishStage(manifest, 'aggregate', now(), { details: { warnings: m.warnings } });

@@ -4,7 +4,7 @@
  * a chunk whose file is complete returns at once, and rows that still fail make the chunk throw
  * `JudgeRowsFailedError` (after writing its file) so the state machine retries only what is missing.
  */
-import { OPENAI_BASE_URL, resolveJudge, type JudgePreset } from '../../core/judge/presets.ts';
+import { DEFAULT_JUDGE_PRESET, OPENAI_BASE_URL, resolveJudge, type JudgePreset } from '../../core/judge/presets.ts';
 import { emptyStats, type JudgeChunkFile, type JudgeChunkStats } from '../../core/run/judge-chunk-file.ts';
 import { judgeChunkKey, RUN_FILES, type JudgeChunk } from '../../core/run/layout.ts';
 import { displayName, type RunConfig } from '../../core/run/run-config.ts';
@@ -16,6 +16,8 @@ import type { BatchJudgeClient, JudgeCache, JudgeClient } from '../judge/types.t
 import type { WorkflowDeps } from './deps.ts';
 import { runInputs } from './run-assets.ts';
 import { RunFolder } from './run-store.ts';
+import { runCalibration } from './run-calibration.ts';
+import { judgeDriftSample } from '../calibrate.ts';
 
 /** Judge access on top of the workflow's dependencies. */
 export interface JudgeDeps extends WorkflowDeps {
@@ -45,7 +47,9 @@ export function judgeMaxInstances(config: RunConfig): number | undefined {
 }
 
 export function presetOf(config: RunConfig): JudgePreset {
-  return resolveJudge({ judge: config.judge.preset, ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
+  // the schema fills in the default preset: with only a model given (--judge-model) the model decides
+  const onlyModel = config.judge.model && config.judge.preset === DEFAULT_JUDGE_PRESET;
+  return resolveJudge({ ...(onlyModel ? {} : { judge: config.judge.preset }), ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
 }
 
 function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
@@ -99,6 +103,26 @@ export async function judgeChunkStep(deps: JudgeDeps, event: JudgeChunkEvent): P
   if (existing && existing.stats.failed === 0 && existing.chunk.start === event.chunk.start && existing.chunk.end === event.chunk.end) {
     return { ...existing.stats, chunk: event.chunk.index, reused: true };
   }
-  const file = await judgeRows(deps, run, event.chunk);
+  const extraPaid = event.chunk.index === 0 ? await driftWatch(deps, run) : undefined;
+  const file = await judgeRows(deps, run, event.chunk, extraPaid ? { extraPaid } : {});
   return { ...file.stats, chunk: event.chunk.index, reused: false };
+}
+
+/**
+ * Drift watch (with chunk 0, once per run): when the run's calibration stores a drift sample, re-judges it with the
+ * run's judge and writes `judge/drift.json`; Aggregate turns a drift into a warning. Its paid rows count in chunk 0.
+ */
+async function driftWatch(deps: JudgeDeps, run: RunFolder): Promise<Parameters<typeof statsOf>[1] | undefined> {
+  const calibration = await runCalibration(run);
+  const sample = calibration?.doc.drift_sample;
+  if (!sample) return undefined;
+  const manifest = await run.requireManifest();
+  const config = manifest.config;
+  const preset = presetOf(config);
+  const { check, summary } = await judgeDriftSample(sample, {
+    assets: runInputs(run, manifest), preset, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
+  });
+  await run.putJson(RUN_FILES.drift, { ...check, requests: summary.requests, cached: summary.cached, cost_usd: summary.costUsd });
+  deps.log.info('drift sample judged', { drift: check.drift, t: check.t, paid: summary.judged });
+  return { rows: summary.judged, cost: summary.costUsd ?? 0, prompt: summary.promptTokens, completion: summary.completionTokens };
 }

@@ -13,10 +13,10 @@ import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '
 import type { WorkflowDeps } from './deps.ts';
 import { BudgetExceededError, judgeCostBound, type CostBound } from './budget.ts';
 import { presetOf, type JudgeDeps } from './judge-step.ts';
-import { parseCalibration } from '../../core/calibration/calibration.ts';
 import { checkJudgeModel, type PreflightResult } from '../judge/preflight.ts';
 import { OPENAI_BASE_URL } from '../../core/judge/presets.ts';
 import { RunFolder } from './run-store.ts';
+import { prepareCalibration } from './run-calibration.ts';
 
 /** The execution input: a run config, and optionally the run id (default: derived from the config). */
 export interface PrepareEvent {
@@ -66,11 +66,7 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
 
   const assets = deps.assetsFor(config.assets);
   let evalSetText = '';
-  const judgeBoard = presetOf(config).calibrationLeaderboard;
-  const assetFiles: typeof ASSET_FILES = judgeBoard && !config.judge.calibration
-    ? [...ASSET_FILES, [judgeBoard, RUN_FILES.judgeLeaderboard, false]] // the panel of the judge's shipped calibration
-    : ASSET_FILES;
-  for (const [name, key, required] of assetFiles) {
+  for (const [name, key, required] of ASSET_FILES) {
     try {
       const { asset, text } = await assets.text(name);
       await run.store.put(key, text);
@@ -82,12 +78,7 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
     }
   }
   const evalSet = parseModelOutputs(evalSetText, manifest.assets['eval-set']!.source);
-
-  if (config.judge.calibration) {
-    const given = await deps.readSource(config.judge.calibration);
-    parseCalibration(given.text, given.source); // a bad file stops here, before anything is paid for
-    await run.store.put(RUN_FILES.calibration, given.text);
-  }
+  await prepareCalibration(deps, run, config, assets, manifest); // a wrong calibration stops the run before any spend
 
   let needGeneration = true;
   let outputsText: string | undefined;

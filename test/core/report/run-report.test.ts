@@ -76,13 +76,14 @@ describe('run-report', () => {
         ...input.metrics,
         judge: { preset: 'gpt5_nano', model: 'gpt-5-nano', snapshots: { 'gpt-5-nano-2025-08-07': 3 }, parser: 'verdict' as const, scale: 'judge:gpt-5-nano-2025-08-07' },
         official_scale: {
-          length_controlled_winrate: 12.34, interval: [8.5, 17.25] as [number, number], win_rate: null, win_rate_interval: null,
-          calibration: { judge: 'gpt5_nano', source: 's', sha256: 'h', method: 'm', panel: 12, loo_coverage: 1 },
+          length_controlled_winrate: 12.34, interval: [8.5, 17.25] as [number, number], level: 0.9,
+          calibration: { judge: 'gpt-5-nano', source: 's', sha256: 'h', method: 'm', file: 'f', file_sha256: 'fh' },
         },
       },
     };
     const html = renderRunReport(judged);
-    expect(html).toContain('<span id="official-lc">12.34</span> <small id="official-lc-interval">[8.50, 17.25]</small>');
+    expect(html).toContain('<span id="official-lc">12.34</span>');
+    expect(html).toContain('90 % interval 8.50–17.25');
     expect(html).toContain('<span class="small" id="judge-snapshot">gpt-5-nano-2025-08-07</span>');
     expect(html).toContain('on its own scale (<code>judge:gpt-5-nano-2025-08-07</code>)');
     expect(renderRunReport(input)).not.toContain('official-lc');
