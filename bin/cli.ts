@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { aggregateCommand } from './commands/aggregate.ts';
 import { fetchCommand, startCommand, statusCommand } from './commands/cloud.ts';
 import { estimateCommand } from './commands/estimate.ts';
+import { exportCommand } from './commands/export.ts';
 import { generateCommand } from './commands/generate.ts';
 import { judgeCommand } from './commands/judge.ts';
 import { reportCommand } from './commands/report.ts';
@@ -24,6 +25,7 @@ const program = new Command('aep')
   .addCommand(startCommand())
   .addCommand(statusCommand())
   .addCommand(fetchCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(exportCommand());
 
 await program.parseAsync(process.argv);
