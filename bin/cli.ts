@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { COMMANDS } from './commands/registry.ts';
-import { version } from './commands/version.ts';
+import { version } from '../infra/package-version.ts';
 
 const program = new Command('aep')
   .description('AlpacaEval 2.0 for fine-tuned checkpoints: generate, judge, aggregate — locally or on AWS.')

@@ -4,7 +4,7 @@ import { AssetResolver, defaultCacheDir } from '../../lambdas/adapters/assets.ts
 import type { AssetName } from '../../lambdas/core/assets-catalog.ts';
 import { AepError } from '../../lambdas/core/errors.ts';
 
-export { version } from './version.ts';
+export { version } from '../../infra/package-version.ts';
 
 /**
  * Wraps a command action: a failure prints `aep <command>: <reason>` (one line) and sets exit code 1.

@@ -15,8 +15,6 @@ import { UsageError } from '../../lambdas/core/errors.ts';
 import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/core/run/run-config.ts';
 import { runGenerator } from '../../containers/generator/run.ts';
-import { localDeps } from '../../infra/local/local-deps.ts';
-import { runLocal } from '../../infra/local/run-local.ts';
 import { action, nonNegativeNumber, positiveInt, version } from './common.ts';
 import { addGenerationOptions, type GenerationFlags } from './generate.ts';
 import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
@@ -102,6 +100,8 @@ async function run(f: RunFlags): Promise<void> {
   if (!out.startsWith('s3://')) await mkdir(out, { recursive: true });
   const store = openBlobStore(out, { env });
   const log = stderrLogger(env);
+  // the workflow (and the CDK code it runs) loads only when a run starts, not for `aep run --help`
+  const [{ localDeps }, { runLocal }] = await Promise.all([import('../../infra/local/local-deps.ts'), import('../../infra/local/run-local.ts')]);
   const deps = localDeps({ store, cacheDir: f.cacheDir ?? defaultCacheDir(env), env, log, version: version() });
   process.stderr.write(`aep run: run ${runId} in ${store.locate(runPrefix(runId))}\n`);
   const result = await runLocal({

@@ -1,4 +1,4 @@
-/** The package version, read from the package.json above this file (works from bin/commands/ and from dist/). */
+/** The package version, read from the package.json above this file (works from the sources and from the built dist/). */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
