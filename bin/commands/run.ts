@@ -10,11 +10,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultCacheDir } from '../../lambdas/adapters/assets.ts';
-import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/core/run/run-config.ts';
-import { runGenerator } from '../../containers/generator/run.ts';
 import { action, nonNegativeNumber, positiveInt, version } from './common.ts';
 import { addGenerationOptions, type GenerationFlags } from './generate.ts';
 import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
@@ -92,6 +90,11 @@ async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 async function run(f: RunFlags): Promise<void> {
+  // the store, generator and workflow (with the CDK code it runs) load only when a run starts, not for `aep run --help`
+  const [{ openBlobStore }, { runGenerator }, { localDeps }, { runLocal }] = await Promise.all([
+    import('../../lambdas/adapters/blob-store.ts'), import('../../containers/generator/run.ts'),
+    import('../../infra/local/local-deps.ts'), import('../../infra/local/run-local.ts'),
+  ]);
   const env = process.env;
   await preflight(f, env);
   const config = RunConfigSchema.parse(await runConfigFromFlags(f));
@@ -100,8 +103,6 @@ async function run(f: RunFlags): Promise<void> {
   if (!out.startsWith('s3://')) await mkdir(out, { recursive: true });
   const store = openBlobStore(out, { env });
   const log = stderrLogger(env);
-  // the workflow (and the CDK code it runs) loads only when a run starts, not for `aep run --help`
-  const [{ localDeps }, { runLocal }] = await Promise.all([import('../../infra/local/local-deps.ts'), import('../../infra/local/run-local.ts')]);
   const deps = localDeps({ store, cacheDir: f.cacheDir ?? defaultCacheDir(env), env, log, version: version() });
   process.stderr.write(`aep run: run ${runId} in ${store.locate(runPrefix(runId))}\n`);
   const result = await runLocal({
