@@ -10,10 +10,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { version } from '../package-version.ts';
+import { packageRoot, version } from '../package-version.ts';
 import { join } from 'node:path';
 
-const HANDLERS_DIR = join(import.meta.dirname, '..', '..', 'lambdas', 'handlers');
+const HANDLERS_DIR = join(packageRoot(), 'lambdas', 'handlers');
 const VERSION = version();
 
 export interface EvalFunctionProps {

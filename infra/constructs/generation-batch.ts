@@ -13,6 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { StackConfig } from '../config.ts';
+import { packageRoot } from '../package-version.ts';
 
 export interface GenerationBatchProps {
   gpu: StackConfig['gpu'];
@@ -68,7 +69,7 @@ export class GenerationBatch extends Construct {
     const jobRole = new iam.Role(this, 'GeneratorJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     props.bucket.grantReadWrite(jobRole);
     const container = new batch.EcsEc2ContainerDefinition(this, 'Generator', {
-      image: props.image ?? ecs.ContainerImage.fromAsset(join(import.meta.dirname, '..', '..'), {
+      image: props.image ?? ecs.ContainerImage.fromAsset(packageRoot(), {
         file: 'containers/generator/Dockerfile',
         exclude: ['node_modules', 'cdk.out', '.git', '.scratch', 'coverage', 'test-artifacts', 'runs', 'out'],
       }),
