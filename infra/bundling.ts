@@ -9,9 +9,10 @@
  */
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { join } from 'node:path';
+import { packageRoot } from './package-version.ts';
 
-/** Folder of the handler entry points: `lambdas/handlers/<handler>.ts`. */
-export const HANDLERS_DIR = join(import.meta.dirname, '..', 'lambdas', 'handlers');
+/** Folder of the handler entry points: `lambdas/handlers/<handler>.ts` (from the package root: the built CLI runs from dist/). */
+export const HANDLERS_DIR = join(packageRoot(), 'lambdas', 'handlers');
 
 /** The esbuild options shared by every handler. */
 export const LAMBDA_BUNDLING = {

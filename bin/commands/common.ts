@@ -1,14 +1,10 @@
 /** Helpers shared by the CLI commands: error reporting, option parsing, the asset resolver. */
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { AssetResolver, defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import type { AssetName } from '../../lambdas/core/assets-catalog.ts';
 import { AepError } from '../../lambdas/core/errors.ts';
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { version } from '../../infra/package-version.ts';
 
 /**
  * Wraps a command action: a failure prints `aep <command>: <reason>` (one line) and sets exit code 1.

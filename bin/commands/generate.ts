@@ -10,14 +10,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
-import { OpenAIEngine } from '../../lambdas/adapters/openai-engine.ts';
-import { withVllm } from '../../lambdas/adapters/vllm-process.ts';
 import { InputError, UsageError } from '../../lambdas/core/errors.ts';
 import { resolveDecoding } from '../../lambdas/core/generation/decoding.ts';
 import { formatProgress, type ProgressSnapshot } from '../../lambdas/core/generation/progress.ts';
 import type { PromptModeRequest } from '../../lambdas/core/generation/prompt-mode.ts';
-import { DEFAULT_CONCURRENCY, generateModelOutputs, type GenerateOptions } from '../../lambdas/services/generate.ts';
+import { DEFAULT_CONCURRENCY, type GenerateOptions } from '../../lambdas/services/generate.ts';
 import { action, assetResolver, nonNegativeNumber, positiveInt } from './common.ts';
 
 /** The flags of {@link addGenerationOptions}. */
@@ -100,6 +97,11 @@ function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
 }
 
 async function run(flags: GenerateFlags): Promise<void> {
+  // the S3 and OpenAI clients load only when generation starts, not for `aep generate --help`
+  const [{ openBlobStore }, { OpenAIEngine }, { withVllm }, { generateModelOutputs }] = await Promise.all([
+    import('../../lambdas/adapters/blob-store.ts'), import('../../lambdas/adapters/openai-engine.ts'),
+    import('../../lambdas/adapters/vllm-process.ts'), import('../../lambdas/services/generate.ts'),
+  ]);
   const env = process.env;
   if (!flags.generatorBaseUrl === !flags.engine) {
     throw new UsageError('give exactly one of --generator-base-url URL (a running engine) or --engine vllm (start one)');

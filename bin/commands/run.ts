@@ -10,13 +10,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultCacheDir } from '../../lambdas/adapters/assets.ts';
-import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/core/run/run-config.ts';
-import { runGenerator } from '../../containers/generator/run.ts';
-import { localDeps } from '../../infra/local/local-deps.ts';
-import { runLocal } from '../../infra/local/run-local.ts';
 import { action, nonNegativeNumber, positiveInt, version } from './common.ts';
 import { addGenerationOptions, type GenerationFlags } from './generate.ts';
 import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
@@ -96,6 +92,11 @@ async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 async function run(f: RunFlags): Promise<void> {
+  // the store, generator and workflow (with the CDK code it runs) load only when a run starts, not for `aep run --help`
+  const [{ openBlobStore }, { runGenerator }, { localDeps }, { runLocal }] = await Promise.all([
+    import('../../lambdas/adapters/blob-store.ts'), import('../../containers/generator/run.ts'),
+    import('../../infra/local/local-deps.ts'), import('../../infra/local/run-local.ts'),
+  ]);
   const env = process.env;
   await preflight(f, env);
   const config = RunConfigSchema.parse(await runConfigFromFlags(f));

@@ -12,10 +12,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { HANDLERS_DIR, lambdaBundling } from '../bundling.ts';
-import { readFileSync } from 'node:fs';
+import { version } from '../package-version.ts';
 import { join } from 'node:path';
 
-const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = version();
 
 export interface EvalFunctionProps {
   /** File name in lambdas/handlers/ without extension, e.g. `judge-chunk`. */

@@ -14,6 +14,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { StackConfig } from '../config.ts';
+import { packageRoot } from '../package-version.ts';
 import type { BucketAccess } from './eval-function.ts';
 import { BUCKET_PREFIXES } from './results-bucket.ts';
 
@@ -107,7 +108,7 @@ export class GenerationBatch extends Construct {
     props.bucket.grantRead(jobRole);
     for (const prefix of GENERATOR_BUCKET_ACCESS.write) props.bucket.grantPut(jobRole, `${prefix}*`);
     const container = new batch.EcsEc2ContainerDefinition(this, 'Generator', {
-      image: props.image ?? ecs.ContainerImage.fromAsset(join(import.meta.dirname, '..', '..'), {
+      image: props.image ?? ecs.ContainerImage.fromAsset(packageRoot(), {
         file: 'containers/generator/Dockerfile',
         // GPU instances are x86_64: an image built on an arm64 laptop would not start there
         platform: ecrAssets.Platform.LINUX_AMD64,

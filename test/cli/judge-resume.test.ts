@@ -45,7 +45,7 @@ describe('aep judge after a crash', () => {
     fake.options.latencyMs = 1;
     fake.options.fault = (req) => (req.n >= ANSWER_FIRST ? { type: 'hang' } : undefined);
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aep.js'), ...args()], {
-      cwd: repoRoot, env: { ...process.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1' }, stdio: 'ignore',
+      cwd: repoRoot, env: { ...process.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1', AEP_FROM_SOURCE: '1' }, stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + 30_000;

@@ -1,4 +1,7 @@
-/** Runs the real `aep` CLI (node bin/aep.js) as a child process. */
+/**
+ * Runs the real `aep` CLI (node bin/aep.js) as a child process, from the TypeScript sources (AEP_FROM_SOURCE=1)
+ * unless `env.AEP_FROM_SOURCE` says otherwise; test/cli/built-cli.test.ts runs the built dist/.
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './fixtures.ts';
@@ -13,7 +16,7 @@ export function runAep(args: string[], options: { env?: Record<string, string | 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aep.js'), ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, AEP_OFFLINE: '1', ...options.env },
+      env: { ...process.env, AEP_OFFLINE: '1', AEP_FROM_SOURCE: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
