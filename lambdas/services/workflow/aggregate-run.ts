@@ -89,6 +89,8 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
       name: m.name, length_controlled_winrate: m.length_controlled_winrate, lc_standard_error: m.lc_standard_error,
       win_rate: m.win_rate, standard_error: m.standard_error, discrete_win_rate: m.discrete_win_rate, n_total: m.n_total,
       avg_length: m.avg_length, leaderboard_rank: m.leaderboard.rank ?? null,
+      // which judge actually answered, and the scale of the numbers above
+      judge_scale: m.judge.scale, judge_snapshots: Object.keys(m.judge.snapshots).join(', ') || null,
       ...(m.official_scale ? {
         official_scale_lc: m.official_scale.length_controlled_winrate, official_scale_lc_low: m.official_scale.interval[0],
         official_scale_lc_high: m.official_scale.interval[1], official_scale_judge: m.official_scale.calibration.judge,
