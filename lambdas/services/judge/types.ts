@@ -6,6 +6,7 @@
  * typed errors of `errors.ts`. The scheduler owns retries; the service turns attempts into per-row results.
  */
 import type { ChatMessage } from '../../core/judge/prompt.ts';
+import type { ServerLimits } from './rate-control.ts';
 
 /** Token counts as the chat-completions API reports them. */
 export interface TokenUsage {
@@ -33,9 +34,11 @@ export type JudgeFailureKind =
 
 /** The result of one HTTP attempt. */
 export type JudgeAttemptOutcome =
-  | { ok: true; rawCompletion: RawCompletion; usage: TokenUsage | null; latencyMs: number }
+  | { ok: true; rawCompletion: RawCompletion; usage: TokenUsage | null; latencyMs: number; serverLimits?: ServerLimits }
   | {
     ok: false;
+    /** What the server said about its remaining rate-limit budget (`x-ratelimit-*` headers), when it did. */
+    serverLimits?: ServerLimits;
     kind: JudgeFailureKind;
     reason: string;
     retryable: boolean;
