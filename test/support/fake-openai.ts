@@ -3,7 +3,8 @@
  * from a hash of the messages, or scripted), Files (multipart upload, content download) and Batches (create, status
  * progression on every retrieve, output and error files). Faults on demand: any HTTP status (429 with retry-after,
  * 500, 401, …), connection reset, a hung request, malformed JSON, completions without m/M tokens or without logprobs,
- * extra latency; a per-key and per-model check; an RPM limiter (token bucket, 1 s burst) answering 429 above it.
+ * extra latency; a per-key and per-model check; an RPM limiter (token bucket, 1 s burst) answering 429 above it,
+ * optionally reporting OpenAI's `x-ratelimit-*` headers; a quota after which every request gets 429 `insufficient_quota`.
  * Records every request, and how often each prompt got a paid answer, so tests can assert "no row judged twice".
  */
 import { createHash } from 'node:crypto';
