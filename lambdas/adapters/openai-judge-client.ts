@@ -7,11 +7,12 @@
  * model, no quota) are thrown as typed errors. The API key never appears in a message.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { parseRetryAfter } from '../core/generation/retry.ts';
+import { parseResetDuration, parseRetryAfter } from '../core/generation/retry.ts';
 import { OPENAI_BASE_URL, type JudgeRequestParameters } from '../core/judge/presets.ts';
 import {
   JudgeAuthError, JudgeModelNotFoundError, JudgeQuotaError, type JudgeRunError,
 } from '../services/judge/errors.ts';
+import type { ServerLimits } from '../services/judge/rate-control.ts';
 import type {
   JudgeAttemptOutcome, JudgeAttemptRequest, JudgeClient, ModelAvailability, RawCompletion, TokenUsage,
 } from '../services/judge/types.ts';
@@ -106,6 +107,25 @@ export function classifyHttpFailure(
   return { ...base, kind: 'bad-request', retryable: false };
 }
 
+/** OpenAI's `x-ratelimit-remaining-*` / `x-ratelimit-reset-*` headers, when the answer has them. */
+export function serverLimitsOf(headers: Pick<Headers, 'get'> | undefined): ServerLimits | undefined {
+  if (!headers) return undefined;
+  const count = (name: string) => {
+    const v = headers.get(name);
+    const n = v === null || v.trim() === '' ? NaN : Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const limits: ServerLimits = {
+    limitRequests: count('x-ratelimit-limit-requests'),
+    limitTokens: count('x-ratelimit-limit-tokens'),
+    remainingRequests: count('x-ratelimit-remaining-requests'),
+    resetRequestsMs: parseResetDuration(headers.get('x-ratelimit-reset-requests')),
+    remainingTokens: count('x-ratelimit-remaining-tokens'),
+    resetTokensMs: parseResetDuration(headers.get('x-ratelimit-reset-tokens')),
+  };
+  return limits.remainingRequests !== undefined || limits.remainingTokens !== undefined ? limits : undefined;
+}
+
 export class OpenAIJudgeClient implements JudgeClient {
   readonly model: string;
   private readonly sdk: OpenAI;
@@ -132,8 +152,10 @@ export class OpenAIJudgeClient implements JudgeClient {
         messages: messages as unknown as OpenAI.Chat.ChatCompletionMessageParam[],
         ...this.options.request,
       } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
-      const body = await this.sdk.chat.completions.create(params, { signal, maxRetries: 0 });
-      return completionToOutcome(body, performance.now() - started);
+      const { data: body, response } = await this.sdk.chat.completions.create(params, { signal, maxRetries: 0 }).withResponse();
+      const outcome = completionToOutcome(body, performance.now() - started);
+      const serverLimits = serverLimitsOf(response.headers);
+      return serverLimits ? { ...outcome, serverLimits } : outcome;
     } catch (err) {
       const outcome = this.classify(err, signal, performance.now() - started);
       if (outcome instanceof Error) throw outcome;
@@ -194,7 +216,9 @@ export class OpenAIJudgeClient implements JudgeClient {
         retryAfterMs: headers?.get('retry-after-ms'), retryAfter: headers?.get('retry-after'), nowMs: Date.now(),
       });
       const inner = isRecord(err.error) && typeof err.error.message === 'string' ? err.error.message : err.message;
-      return classifyHttpFailure({ status: err.status, code: err.code, message: inner, retryAfterMs }, this.context, latencyMs);
+      const outcome = classifyHttpFailure({ status: err.status, code: err.code, message: inner, retryAfterMs }, this.context, latencyMs);
+      const serverLimits = serverLimitsOf(headers);
+      return serverLimits && !(outcome instanceof Error) ? { ...outcome, serverLimits } : outcome;
     }
     // a 200 whose body is not JSON, or a connection dropped while reading the body
     const message = err instanceof Error ? err.message : String(err);

@@ -132,6 +132,27 @@ describe('openai-judge-client', () => {
       expect(message).toContain('not comparable');
     });
 
+    it('hands back the x-ratelimit-limit/remaining/reset headers of a success and of a 429', async () => {
+      // Prepare: a 60 RPM server (a one-request bucket) that reports its limits
+      const judge = await client({ rpm: 60, rateLimitHeaders: true });
+      // Act
+      const first = await judge.complete({ messages: MESSAGES, signal: signal() });
+      const second = await judge.complete({ messages: MESSAGES, signal: signal() });
+      // Assess
+      expect(first).toMatchObject({ ok: true, serverLimits: { limitRequests: 1, remainingRequests: 0 } });
+      expect(second).toMatchObject({ ok: false, kind: 'rate-limit', serverLimits: { limitRequests: 1, remainingRequests: 0 } });
+      for (const o of [first, second]) {
+        expect(o.serverLimits?.resetRequestsMs).toBeGreaterThan(0);
+        expect(o.serverLimits?.resetRequestsMs).toBeLessThanOrEqual(1000);
+      }
+    });
+
+    it('has no server limits when the server sends no x-ratelimit headers', async () => {
+      const judge = await client();
+      const o = await judge.complete({ messages: MESSAGES, signal: signal() });
+      expect(o.ok && o.serverLimits).toBeUndefined();
+    });
+
     it('throws JudgeQuotaError on 429 insufficient_quota (waiting cannot help)', async () => {
       // Prepare
       const judge = await client({ fault: () => ({ type: 'status', status: 429, code: 'insufficient_quota', message: 'You exceeded your current quota' }) });

@@ -3,7 +3,8 @@
  * from a hash of the messages, or scripted), Files (multipart upload, content download) and Batches (create, status
  * progression on every retrieve, output and error files). Faults on demand: any HTTP status (429 with retry-after,
  * 500, 401, …), connection reset, a hung request, malformed JSON, completions without m/M tokens or without logprobs,
- * extra latency; a per-key and per-model check; an RPM limiter (token bucket, 1 s burst) answering 429 above it.
+ * extra latency; a per-key and per-model check; an RPM limiter (token bucket, 1 s burst) answering 429 above it,
+ * optionally reporting OpenAI's `x-ratelimit-*` headers; a quota after which every request gets 429 `insufficient_quota`.
  * Records every request, and how often each prompt got a paid answer, so tests can assert "no row judged twice".
  */
 import { createHash } from 'node:crypto';
@@ -32,6 +33,14 @@ export interface FakeOpenAIOptions {
   latencyMs?: number | ((req: FakeChatRequest) => number);
   /** Requests per minute; above it (1 s bucket) chat requests get 429 with `retry-after-ms`. */
   rpm?: number;
+  /**
+   * With `rpm`: every chat answer (200 and 429) carries OpenAI's `x-ratelimit-limit-requests`,
+   * `x-ratelimit-remaining-requests` (whole requests left in the bucket) and `x-ratelimit-reset-requests` (time until
+   * the bucket is full, e.g. `"250ms"`).
+   */
+  rateLimitHeaders?: boolean;
+  /** After this many paid answers, every chat request gets 429 `insufficient_quota` (the account is out of credit). */
+  quota?: number;
   /** When set, any other bearer token gets 401. */
   apiKey?: string;
   /**
@@ -300,6 +309,18 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     return Math.ceil((1 - bucket.level) / rate);
   };
+  const limitHeaders = (): Record<string, string> => {
+    const rpm = fake.options.rpm;
+    if (rpm === undefined || !fake.options.rateLimitHeaders) return {};
+    const capacity = Math.max(1, rpm / 60);
+    const level = Math.min(capacity, bucket.level + ((performance.now() - bucket.last) * rpm) / 60_000);
+    const toFullMs = Math.max(0, Math.ceil(((capacity - level) * 60_000) / rpm));
+    return {
+      'x-ratelimit-limit-requests': String(Math.floor(capacity)), // the bucket's size: a full reset refills it
+      'x-ratelimit-remaining-requests': String(Math.max(0, Math.floor(level))),
+      'x-ratelimit-reset-requests': `${toFullMs}ms`,
+    };
+  };
 
   const chat = async (rec: RecordedRequest, res: ServerResponse) => {
     const o = fake.options;
@@ -317,10 +338,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (o.models && !o.models.includes(body.model)) {
       return apiError(res, 404, `The model \`${body.model}\` does not exist or you do not have access to it.`, 'model_not_found');
     }
+    const paidSoFar = [...answered.values()].reduce((a, b) => a + b, 0);
+    if (o.quota !== undefined && paidSoFar >= o.quota) {
+      return apiError(res, 429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota');
+    }
     const wait = admit();
     if (wait !== undefined) {
       stats.rateLimited++;
-      return apiError(res, 429, 'Rate limit reached for requests', 'rate_limit_exceeded', { 'retry-after-ms': String(wait) });
+      return apiError(res, 429, 'Rate limit reached for requests', 'rate_limit_exceeded', { 'retry-after-ms': String(wait), ...limitHeaders() });
     }
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
@@ -349,7 +374,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       });
       const answer = completionBody(body, answerFor(o, req, mode), req.n);
       if (o.snapshot) answer.model = o.snapshot(String(body.model));
-      sendJson(res, 200, answer);
+      sendJson(res, 200, answer, limitHeaders());
     } finally {
       stats.inFlight--;
     }

@@ -70,3 +70,18 @@ export function parseRetryAfter({ retryAfterMs, retryAfter, nowMs }: {
   const date = Date.parse(retryAfter);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
+
+const DURATION_UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/**
+ * A rate-limit reset duration as OpenAI writes it in `x-ratelimit-reset-*` (`"20ms"`, `"1s"`, `"6m0s"`, `"1h2m3.5s"`;
+ * a bare number is seconds) in milliseconds; undefined when unreadable.
+ */
+export function parseResetDuration(text: string | null | undefined): number | undefined {
+  if (!text) return undefined;
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== t) return undefined;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS_MS[p[2]!]!, 0);
+}

@@ -136,8 +136,11 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
         tokens: (options.countTokens?.(messages) ?? 0) + maxCompletionTokens(preset.request),
         attempt: async ({ signal }) => {
           const o = await options.client.complete({ messages, signal });
-          if (o.ok) return { ok: true, value: o };
-          return { ok: false, reason: o.reason, retryable: o.retryable, rateLimited: o.kind === 'rate-limit', retryAfterMs: o.retryAfterMs };
+          if (o.ok) return { ok: true, value: o, serverLimits: o.serverLimits };
+          return {
+            ok: false, reason: o.reason, retryable: o.retryable, rateLimited: o.kind === 'rate-limit', retryAfterMs: o.retryAfterMs,
+            serverLimits: o.serverLimits,
+          };
         },
       };
     });

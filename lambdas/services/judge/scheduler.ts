@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { backoffDelayMs, type RetryPolicy } from '../../core/generation/retry.ts';
 import { Wakeup, type Clock } from './clock.ts';
-import { RateControl } from './rate-control.ts';
+import { RateControl, type ServerLimits } from './rate-control.ts';
 
 export interface SchedulerSettings {
   concurrency: number;
@@ -27,8 +27,11 @@ export interface SchedulerSettings {
   maxDelayMs: number;
   /** Longest `retry-after` honoured. */
   maxRetryAfterMs: number;
-  /** Two 429s within this window (to requests started after the last slow-down) halve the rate. */
-  rateLimitWindowMs: number;
+  /**
+   * Share of HTTP 429s among recent answers (to requests started after the last slow-down) that halves the rate and
+   * pauses everyone for the server's retry-after; below it a 429 only delays its own request.
+   */
+  congestionShare: number;
 }
 
 export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = Object.freeze({
@@ -39,13 +42,19 @@ export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = Object.fr
   baseDelayMs: 250,
   maxDelayMs: 20_000,
   maxRetryAfterMs: 120_000,
-  rateLimitWindowMs: 1_000,
+  congestionShare: 0.2,
 });
 
-/** One attempt's result. `rateLimited` marks an HTTP 429 (slows everyone down). */
+/**
+ * One attempt's result. `rateLimited` marks an HTTP 429 (slows everyone down when 429s are a sizeable share of recent
+ * answers); `serverLimits` is what the server said about its remaining budget, when it did.
+ */
 export type AttemptResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; reason: string; retryable: boolean; rateLimited?: boolean; retryAfterMs?: number | undefined };
+  | { ok: true; value: T; serverLimits?: ServerLimits | undefined }
+  | {
+    ok: false; reason: string; retryable: boolean; rateLimited?: boolean; retryAfterMs?: number | undefined;
+    serverLimits?: ServerLimits | undefined;
+  };
 
 /** A task's final result. */
 export type TaskResult<T> =
@@ -122,7 +131,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
     maxAttempts: s.maxAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, maxRetryAfterMs: s.maxRetryAfterMs,
   };
   const control = new RateControl({
-    concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, windowMs: s.rateLimitWindowMs,
+    concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, congestionShare: s.congestionShare,
   });
   const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0, failures: 0, rateLimits: 0, sentAt: 0 }));
   const running = new Set<Promise<void>>();
@@ -177,8 +186,9 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
   };
 
   const settle = async (entry: Entry<T>, r: AttemptResult<T>): Promise<void> => {
+    if (r.serverLimits) control.onServerLimits(r.serverLimits);
     if (r.ok) {
-      control.onSuccess();
+      control.onSuccess(entry.sentAt);
       await options.onResult(entry.task, { ok: true, value: r.value, attempts: entry.attempts });
       return;
     }

@@ -6,6 +6,7 @@
  * typed errors of `errors.ts`. The scheduler owns retries; the service turns attempts into per-row results.
  */
 import type { ChatMessage } from '../../core/judge/prompt.ts';
+import type { ServerLimits } from './rate-control.ts';
 
 /** Token counts as the chat-completions API reports them. */
 export interface TokenUsage {
@@ -40,9 +41,12 @@ export type JudgeAttemptOutcome =
     latencyMs: number;
     /** The response's `model`: the snapshot that actually answered (null when the API did not say). */
     responseModel: string | null;
+    serverLimits?: ServerLimits;
   }
   | {
     ok: false;
+    /** What the server said about its remaining rate-limit budget (`x-ratelimit-*` headers), when it did. */
+    serverLimits?: ServerLimits;
     kind: JudgeFailureKind;
     reason: string;
     retryable: boolean;

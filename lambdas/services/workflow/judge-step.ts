@@ -52,10 +52,16 @@ export function presetOf(config: RunConfig): JudgePreset {
   return resolveJudge({ ...(onlyModel ? {} : { judge: config.judge.preset }), ...(config.judge.model ? { judgeModel: config.judge.model } : {}) });
 }
 
-function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
+/**
+ * One chunk's scheduler settings. Up to `parallelChunks` chunks run at once (the Map state's MaxConcurrency), so each
+ * gets that share of the run's RPM/TPM: together they stay within the configured limits. (Two executions of different
+ * runs at once each count against their own limits.)
+ */
+export function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
+  const share = (limit: number | undefined) => (limit === undefined ? undefined : limit / config.judge.parallelChunks);
   return {
     ...DEFAULT_SCHEDULER_SETTINGS, maxAttempts: 6, attemptTimeoutMs: 60_000, ...overrides,
-    concurrency: config.judge.concurrency, rpm: config.judge.rpm, tpm: config.judge.tpm,
+    concurrency: config.judge.concurrency, rpm: share(config.judge.rpm), tpm: share(config.judge.tpm),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter } from '../../../lambdas/core/generation/retry.ts';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableStatus, parseResetDuration, parseRetryAfter } from '../../../lambdas/core/generation/retry.ts';
 
 describe('retry', () => {
   describe('isRetryableStatus', () => {
@@ -38,6 +38,20 @@ describe('retry', () => {
       expect(parseRetryAfter({ nowMs })).toBeUndefined();
       expect(parseRetryAfter({ retryAfter: 'soon', nowMs })).toBeUndefined();
       expect(parseRetryAfter({ retryAfter: '-3', nowMs })).toBeUndefined();
+    });
+  });
+
+  describe('parseResetDuration', () => {
+    it('reads OpenAI reset durations in milliseconds and refuses anything else', () => {
+      expect(parseResetDuration('20ms')).toBe(20);
+      expect(parseResetDuration('1s')).toBe(1000);
+      expect(parseResetDuration('6m0s')).toBe(360_000);
+      expect(parseResetDuration('1h2m3.5s')).toBe(3_723_500);
+      expect(parseResetDuration('2')).toBe(2000);
+      expect(parseResetDuration('soon')).toBeUndefined();
+      expect(parseResetDuration('1s later')).toBeUndefined();
+      expect(parseResetDuration('')).toBeUndefined();
+      expect(parseResetDuration(null)).toBeUndefined();
     });
   });
 });

@@ -6,6 +6,7 @@ import { needFixtures, readFixtureJson, readFixtureText } from '../../support/fi
 import {
   ALPACA_7B_ANNOTATIONS, ALPACA_7B_OUTPUTS, FLAGS, REFERENCE, TEMPLATE, judgedTwice, runJudge, workspace, type Workspace,
 } from './judge-harness.ts';
+import { JudgeQuotaError } from '../../../lambdas/services/judge/errors.ts';
 
 const FIXTURES = [REFERENCE, TEMPLATE, ALPACA_7B_OUTPUTS, ALPACA_7B_ANNOTATIONS, FLAGS];
 
@@ -154,6 +155,48 @@ describe('judge-run', () => {
       expect(fake.chatRequests.length - before).toBe(failed.length);
       expect(second.summary).toMatchObject({ failed: 0, judged: failed.length, cached: 199 - failed.length });
       expect(judgedTwice(fake)).toEqual([]);
+    });
+
+    it('stops at once on 429 insufficient_quota with a clear message: nothing more is sent than was in flight, a rerun pays only the rest', async (ctx) => {
+      // Prepare: the account runs out of credit after 60 paid answers
+      needFixtures(ctx, ...FIXTURES);
+      fake.options.quota = 60;
+      const chunk = Array.from({ length: 200 }, (_, i) => i);
+      // Act
+      const error = await runJudge({ fake, ws, rowIndices: chunk, scheduler: { concurrency: 8 } }).catch((e: unknown) => e);
+      const sent = fake.chatRequests.length;
+      const paid = [...fake.answered.values()].reduce((a, b) => a + b, 0);
+      fake.options.quota = undefined;
+      const rerun = await runJudge({ fake, ws, rowIndices: chunk, scheduler: { concurrency: 8 } });
+      // Assess: no retry of a quota 429; at most the 8 in flight when the first one came back were refused too
+      expect(error).toBeInstanceOf(JudgeQuotaError);
+      expect((error as Error).message).toMatch(/no remaining quota .*You exceeded your current quota.*a rerun continues/);
+      expect(paid).toBe(60);
+      expect(sent).toBeLessThanOrEqual(60 + 8);
+      expect(rerun.summary).toMatchObject({ failed: 0, cached: 60, judged: 199 - 60 });
+      expect(judgedTwice(fake)).toEqual([]);
+    });
+
+    it('paces to the x-ratelimit-remaining/reset headers of an RPM-limited server: far fewer 429s than without them', async (ctx) => {
+      // Prepare: 1,200 RPM (a 20-request bucket), 40 allowed in flight, the client not told the RPM
+      needFixtures(ctx, ...FIXTURES);
+      const chunk = Array.from({ length: 60 }, (_, i) => i);
+      fake.options.rpm = 1200;
+      fake.options.latencyMs = 5;
+      // Act
+      fake.options.rateLimitHeaders = false;
+      await runJudge({ fake, ws, rowIndices: chunk, scheduler: { concurrency: 40 }, name: 'blind' });
+      const blind429 = fake.stats.rateLimited;
+      await ws.cleanup();
+      ws = await workspace();
+      fake.stats.rateLimited = 0;
+      fake.options.rateLimitHeaders = true;
+      const told = await runJudge({ fake, ws, rowIndices: chunk, scheduler: { concurrency: 40 }, name: 'told' });
+      // Assess: every row judged; the first 40 go out before any header is known (half of them refused), later ones pace
+      // to what the server says is left (seen here: 155 429s blind, 37 told)
+      expect(told.summary.failed).toBe(0);
+      expect(blind429).toBeGreaterThan(20);
+      expect(fake.stats.rateLimited).toBeLessThan(blind429 / 2);
     });
 
     it('fails a prompt that is too long for the judge at once, without retries (judging a chunk of rows)', async (ctx) => {

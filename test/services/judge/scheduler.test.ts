@@ -94,12 +94,12 @@ describe('scheduler', () => {
       expect([...log.results.values()].every((r) => r.ok)).toBe(true);
     });
 
-    it('reduces effective concurrency after repeated 429s and grows it back with successes', async () => {
-      // Prepare: two 429s in the first wave, then only successes
+    it('reduces effective concurrency when 429s are a fifth of recent answers and grows it back with successes', async () => {
+      // Prepare: 8 of the first wave of 16 get a 429 (8 of a 32-answer window: 25 %), then only successes
       let limited = 0;
       const script: Script = async (_a, clock) => {
         await clock.sleep(100);
-        if (limited < 2) {
+        if (limited < 8) {
           limited++;
           return { ok: false, reason: '429', retryable: true, rateLimited: true };
         }
@@ -145,6 +145,43 @@ describe('scheduler', () => {
       expect(lone.log.starts.map((x) => x.at)).toEqual([0, 225]);
       expect(crowd.stats.slowdowns).toBe(1);
       expect(Math.min(...crowd.log.starts.filter((x) => x.attempt === 2).map((x) => x.at))).toBeGreaterThanOrEqual(300);
+    });
+
+    it('treats sparse 429s (one answer in 20) as noise: no slow-down, no pause for the others', async () => {
+      // Prepare: every 20th attempt overall gets a 429 with retry-after 1 s; each answer takes 100 ms
+      let n = 0;
+      const script: Script = async (_a, clock) => {
+        await clock.sleep(100);
+        n++;
+        return n % 20 === 0
+          ? { ok: false, reason: '429', retryable: true, rateLimited: true, retryAfterMs: 1000 }
+          : { ok: true, value: 'done' };
+      };
+      // Act
+      const { log, stats, end } = await run({ n: 400, script, settings: { concurrency: 16 } });
+      // Assess: ~21 429s, none cut; others keep starting during each told wait (the first 429 arrives at t=200)
+      expect(stats.rateLimited).toBeGreaterThanOrEqual(20);
+      expect(stats.slowdowns).toBe(0);
+      expect(log.results.size).toBe(400);
+      for (let t = 300; t < 1200; t += 100) expect(log.starts.filter((s) => s.at === t).length).toBeGreaterThan(0);
+      // bound: 420 attempts of 100 ms plus 21 slots held 1 s each over 16 slots, plus two waits at the tail
+      expect(end).toBeLessThanOrEqual((420 * 100 + 21 * 1000) / 16 + 2 * 1100);
+    });
+
+    it('spends the remaining requests the server reports and waits for its refill when none are left', async () => {
+      // Prepare: the server says 3 requests are left of 10, refilled in 700 ms (10 per second), on every answer
+      const script: Script = async (_a, clock) => {
+        await clock.sleep(10);
+        return { ok: true, value: 'done', serverLimits: { limitRequests: 10, remainingRequests: 0, resetRequestsMs: 1000 } };
+      };
+      // Act
+      const { log } = await run({ n: 6, script, settings: { concurrency: 16 } });
+      // Assess: the first 6 start at once (nothing known yet); later answers say 0 left: no more requests needed here
+      expect(log.starts.map((s) => s.at)).toEqual([0, 0, 0, 0, 0, 0]);
+      // Act: one at a time, each answer saying nothing is left with a refill of 10 per second → one every 100 ms
+      const paced = await run({ n: 5, script, settings: { concurrency: 1 } });
+      // Assess
+      expect(paced.log.starts.map((s) => s.at)).toEqual([0, 110, 220, 330, 440]);
     });
 
     it('does not count 429s against maxAttempts but gives up after maxRateLimitedAttempts of them', async () => {
