@@ -3,6 +3,8 @@
  * official metrics and the LC win rate from the run's own `inputs/`, writes `metrics.json`, `leaderboard.csv` and
  * `lc_glm.json`, and completes the manifest (stage timings, tokens, cost, results).
  */
+import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../core/metrics/glm/bootstrap.ts';
+import { inThreadRunner } from '../lc-bootstrap.ts';
 import { RUN_FILES, judgeChunkKey } from '../../core/run/layout.ts';
 import { addStats, emptyStats, type JudgeChunkFile } from '../../core/run/judge-chunk-file.ts';
 import { finishStage, startStage, type RunManifest } from '../../core/run/manifest.ts';
@@ -65,6 +67,7 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
     name: config.name ?? undefined,
     assets: runInputs(run, manifest),
     checkInstructionDifficulty: manifest.assets['instruction-difficulty'] !== undefined,
+    bootstrap: { replicates: DEFAULT_BOOTSTRAP_REPLICATES, runner: deps.replicateRunner ?? inThreadRunner },
   });
   const drift = calibration ? await run.json<DriftCheck>(RUN_FILES.drift) : undefined;
   if (drift && result.metrics.official_scale) {
