@@ -39,7 +39,10 @@ describe.skipIf(missing.length > 0)('aep export', () => {
     expect(r.stdout).toContain('judge: "weighted_alpaca_eval_gpt4_turbo"');
     expect(r.stdout).toContain('revision: "test"');
     expect(r.stdout).toContain('2026-01-01');
-    expect(r.stdout).not.toContain('ci95_low');
+    // the run folder's metrics carry bootstrap intervals: the block shows them
+    const ci = metrics.length_controlled_winrate_ci95 as [number, number];
+    expect(r.stdout).toContain(`ci95_low: ${Number(ci[0].toFixed(4))}`);
+    expect(r.stdout).toContain('judge_scale: "alpaca_eval_2"');
   });
 
   it('adds the 95 % intervals when the metrics document has them, and writes the flat JSON record to --out', async () => {

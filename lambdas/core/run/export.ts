@@ -4,6 +4,7 @@
  * document a run folder holds, returns text.
  */
 import { resolveJudge } from '../judge/presets.ts';
+import { OFFICIAL_SCALE } from '../judge/scale.ts';
 import type { RunManifest } from './manifest.ts';
 import { displayName } from './run-config.ts';
 
@@ -19,6 +20,8 @@ export interface ExportMetrics {
   avg_length: number;
   length_controlled_winrate_ci95?: [number, number];
   win_rate_ci95?: [number, number];
+  /** the judge block (metrics written since judges are named): the scale of the numbers and who answered */
+  judge?: { scale: string; snapshots: Record<string, number> };
 }
 
 export interface ExportFacts {
@@ -30,6 +33,8 @@ export interface ExportFacts {
   judge: { preset: string; model: string; comparableToLeaderboard: boolean };
   baseline: string;
   scale: string;
+  /** `alpaca_eval_2` (the leaderboard's judge) or `judge:<snapshot>`: the numbers compare only on the same scale */
+  judgeScale: string;
   evalSet: { repository: string; revision: string; sha256: string | null };
   lc: { value: number; se: number; ci95: [number, number] | null };
   winRate: { value: number; se: number; ci95: [number, number] | null };
@@ -51,15 +56,18 @@ function round(x: number, digits = 4): number {
 /** The facts both formats show, from a finished run's manifest and metrics document. */
 export function exportFacts(manifest: RunManifest, metrics: ExportMetrics): ExportFacts {
   const judge = resolveJudge({ judge: manifest.config.judge.preset, judgeModel: manifest.config.judge.model });
+  const judgeScale = metrics.judge?.scale ?? (judge.comparableToLeaderboard ? OFFICIAL_SCALE : `judge:${judge.model}`);
+  const snapshots = Object.keys(metrics.judge?.snapshots ?? {});
   return {
     model: manifest.config.model,
     name: metrics.name ?? displayName(manifest.config),
     revision: manifest.config.revision ?? null,
     runId: manifest.runId,
     date: manifest.updatedAt.slice(0, 10),
-    judge: { preset: judge.name, model: judge.model, comparableToLeaderboard: judge.comparableToLeaderboard },
+    judge: { preset: judge.name, model: snapshots.length === 1 ? snapshots[0]! : judge.model, comparableToLeaderboard: judgeScale === OFFICIAL_SCALE },
     baseline: metrics.baseline,
     scale: SCALE,
+    judgeScale,
     evalSet: { repository: EVAL_SET_REPOSITORY, revision: manifest.versions.alpacaEvalCommit, sha256: manifest.assets['eval-set']?.sha256 ?? null },
     lc: { value: metrics.length_controlled_winrate, se: metrics.lc_standard_error, ci95: interval(metrics.length_controlled_winrate_ci95) },
     winRate: { value: metrics.win_rate, se: metrics.standard_error, ci95: interval(metrics.win_rate_ci95) },
@@ -84,6 +92,7 @@ function metricLines(type: string, name: string, m: ExportFacts['lc'], f: Export
     `          judge_model: ${scalar(f.judge.model)}`,
     `          baseline: ${scalar(f.baseline)}`,
     `          scale: ${scalar(f.scale)}`,
+    `          judge_scale: ${scalar(f.judgeScale)}`,
     `          standard_error: ${round(m.se)}`,
   ];
   if (m.ci95) lines.push(`          ci95_low: ${round(m.ci95[0])}`, `          ci95_high: ${round(m.ci95[1])}`);
@@ -133,6 +142,7 @@ export function flatRecord(f: ExportFacts): Record<string, string | number | boo
     'alpaca_eval2/comparable_to_leaderboard': f.judge.comparableToLeaderboard,
     'alpaca_eval2/baseline': f.baseline,
     'alpaca_eval2/scale': f.scale,
+    'alpaca_eval2/judge_scale': f.judgeScale,
     'alpaca_eval2/eval_set_revision': f.evalSet.revision,
     'alpaca_eval2/eval_set_sha256': f.evalSet.sha256,
     'alpaca_eval2/model': f.model,
