@@ -4,12 +4,13 @@
  * naming the rows otherwise — they are retried, and only they, by running the same command again.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
 import { atomicWrite, defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
+import { acquireRunLock } from '../../lambdas/adapters/run-lock.ts';
 import { OPENAI_BASE_URL, OpenAIJudgeClient } from '../../lambdas/adapters/openai-judge-client.ts';
 import { BlobJudgeCache, judgeCacheDir } from '../../lambdas/adapters/judge-cache.ts';
 import { InputError, UsageError } from '../../lambdas/core/errors.ts';
@@ -107,6 +108,16 @@ function progressPrinter(stream: NodeJS.WriteStream): { update(t: Readonly<Judge
 }
 
 async function runJudge(opts: JudgeOptions): Promise<void> {
+  // one process at a time on an output folder: a second one would pay for the same rows
+  const lock = await acquireRunLock(resolve(opts.out), 'aep judge');
+  try {
+    await judgeLocked(opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function judgeLocked(opts: JudgeOptions): Promise<void> {
   const apiKey = process.env.OPENAI_API_KEY;
   if (!apiKey) {
     throw new UsageError('OPENAI_API_KEY is not set; export the judge API key (a local OpenAI-compatible judge accepts any value)');

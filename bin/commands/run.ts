@@ -4,10 +4,11 @@
  * given outputs), and the judge on any OpenAI-compatible API. Stops before spending anything when the judge key or
  * the engine is missing.
  */
+import { acquireRunLock } from '../../lambdas/adapters/run-lock.ts';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
@@ -107,6 +108,12 @@ async function run(f: RunFlags): Promise<void> {
   const log = stderrLogger(env);
   const deps = localDeps({ store, cacheDir: f.cacheDir ?? defaultCacheDir(env), env, log, version: version() });
   process.stderr.write(`aep run: run ${runId} in ${store.locate(runPrefix(runId))}\n`);
+  // one process at a time on a run: the run folder itself on disk; for an S3 store, a lock beside this machine's cache
+  // (two machines on one S3 run folder are not kept apart: the cloud starts one execution per run id)
+  const lockDir = out.startsWith('s3://')
+    ? join(f.cacheDir ?? defaultCacheDir(env), 'locks', createHash('sha256').update(`${out}|${runId}`).digest('hex').slice(0, 16))
+    : join(out, runPrefix(runId));
+  const lock = await acquireRunLock(lockDir, `aep run ${runId}`);
   const result = await runLocal({
     input: { config, runId },
     deps,
@@ -126,7 +133,7 @@ async function run(f: RunFlags): Promise<void> {
       if (code !== 0) throw Object.assign(new Error(last.replace(/^aep-generator: /, '') || `generation exited with code ${code}`), { name: 'GenerationFailed' });
     },
     onState: stateProgress(process.stderr),
-  });
+  }).finally(() => lock.release());
   const manifestPath = store.locate(`${runPrefix(runId)}${RUN_FILES.manifest}`);
   if (result.status === 'FAILED') {
     throw new Error(`run ${runId} failed: ${result.error}: ${result.cause} (manifest: ${manifestPath})`);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { acquireRunLock } from '../../lambdas/adapters/run-lock.ts';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,25 @@ describe.skipIf(missing.length > 0)('aep run', () => {
     const fetched = await runAep(['fetch', runId, '--store', out, '--out', join(dir, 'copy')]);
     expect(fetched.code, fetched.stderr).toBe(0);
     expect(await readFile(join(dir, 'copy', runId, 'metrics.json'), 'utf8')).toBe(await readFile(join(folder, 'metrics.json'), 'utf8'));
+  });
+
+  it('refuses to run a run that another aep is running: nothing generated or judged', async () => {
+    // Prepare: a first run makes the folder; then another process holds its lock
+    const dir = await tmp();
+    const out = join(dir, 'results');
+    const argv = ['run', '--model', MODEL, '--generator-base-url', engine.baseUrl, '--judge-base-url', judge.baseUrl,
+      '--max-instances', '10', '--out', out, '--cache-dir', join(dir, 'cache'), ...assetFlags()];
+    const first = await runAep(argv, { env: { OPENAI_API_KEY: 'sk-test' } });
+    expect(first.code, first.stderr).toBe(0);
+    const runId = /run (hh-llama32-1b-sft-latest-[0-9a-f]+)/.exec(first.stdout)![1]!;
+    const held = await acquireRunLock(join(out, 'runs', runId), 'aep run (another terminal)');
+    const before = { engine: engine.requests.length, judge: judge.chatRequests.length };
+    // Act
+    const second = await runAep(argv, { env: { OPENAI_API_KEY: 'sk-test' } }).finally(() => held.release());
+    // Assess
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`aep run: .*runs/${runId} is in use by another aep \\(aep run \\(another terminal\\), pid ${process.pid} `));
+    expect({ engine: engine.requests.length, judge: judge.chatRequests.length }).toEqual(before);
   });
 
   it('stops before spending anything without an OpenAI key, saying what to supply', async () => {
