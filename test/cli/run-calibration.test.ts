@@ -8,7 +8,7 @@ import { runAep } from '../support/cli.ts';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
 import { fixturePath, missingFixtures, missingMessage } from '../support/fixtures.ts';
-import { FIXTURES, MODEL } from '../workflow/harness.ts';
+import { assetFlags, FIXTURES, MODEL } from '../workflow/harness.ts';
 
 const missing = missingFixtures(...FIXTURES);
 if (missing.length) console.warn(`[skip] aep run --calibration tests: ${missingMessage(missing)}`);
@@ -22,11 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([engine?.close(), judge?.close()]);
 });
-
-const assetFlags = () => [
-  '--eval-set', fixturePath(FIXTURES[0]!)!, '--judge-template', fixturePath(FIXTURES[1]!)!, '--gamed', fixturePath(FIXTURES[2]!)!,
-  '--instruction-difficulty', fixturePath(FIXTURES[3]!)!, '--leaderboard', fixturePath(FIXTURES[4]!)!,
-];
 
 /** A calibration of judge model `judge-x` fitted on a synthetic 11-model panel. */
 function calibrationFor(model: string) {

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAep } from '../support/cli.ts';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
-import { fixturePath, missingFixtures, missingMessage, readFixtureText } from '../support/fixtures.ts';
+import { missingFixtures, missingMessage, readFixtureText } from '../support/fixtures.ts';
 import { distortedBoard } from '../support/judge-board.ts';
-import { FIXTURES, MODEL } from '../workflow/harness.ts';
+import { assetFlags, FIXTURES, MODEL } from '../workflow/harness.ts';
 
 // The newcomer of issue #10: an OpenAI key that cannot reach gpt-4-1106-preview, one command, a score with an
 // official-scale estimate and its interval.
@@ -29,11 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([engine?.close(), judge?.close()]);
 });
-
-const assetFlags = () => [
-  '--eval-set', fixturePath(FIXTURES[0]!)!, '--judge-template', fixturePath(FIXTURES[1]!)!, '--gamed', fixturePath(FIXTURES[2]!)!,
-  '--instruction-difficulty', fixturePath(FIXTURES[3]!)!, '--leaderboard', fixturePath(FIXTURES[4]!)!,
-];
 
 describe.skipIf(missing.length > 0)('aep run when the leaderboard judge is gone', () => {
   it('stops the default judge before generating, naming its shutdown and the presets the key can use', async () => {

@@ -10,9 +10,9 @@ import { synthLocalDefinition } from '../../infra/local/definition.ts';
 import { runAep } from '../support/cli.ts';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
-import { fixturePath, missingFixtures, missingMessage } from '../support/fixtures.ts';
+import { missingFixtures, missingMessage } from '../support/fixtures.ts';
 import { motoAvailability, startMoto, type MotoServer } from '../support/moto.ts';
-import { FIXTURES, MODEL } from '../workflow/harness.ts';
+import { assetFlags, FIXTURES, MODEL } from '../workflow/harness.ts';
 
 const missing = missingFixtures(...FIXTURES);
 if (missing.length) console.warn(`[skip] aep run tests: ${missingMessage(missing)}`);
@@ -26,11 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([engine?.close(), judge?.close()]);
 });
-
-const assetFlags = () => [
-  '--eval-set', fixturePath(FIXTURES[0]!)!, '--judge-template', fixturePath(FIXTURES[1]!)!, '--gamed', fixturePath(FIXTURES[2]!)!,
-  '--instruction-difficulty', fixturePath(FIXTURES[3]!)!, '--leaderboard', fixturePath(FIXTURES[4]!)!,
-];
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'aep-cli-run-'));

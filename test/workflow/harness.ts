@@ -31,6 +31,13 @@ export async function newBucket(moto: MotoServer): Promise<string> {
   }
 }
 
+/** The same fixture assets as `aep run` flags. */
+export function assetFlags(): string[] {
+  const o = assetOverrides();
+  return ['--eval-set', o.evalSet!, '--judge-template', o.judgeTemplate!, '--gamed', o.gamed!,
+    '--instruction-difficulty', o.instructionDifficulty!, '--leaderboard', o.leaderboard!];
+}
+
 export function assetOverrides() {
   return {
     evalSet: fixturePath(FIXTURES[0]!), judgeTemplate: fixturePath(FIXTURES[1]!), gamed: fixturePath(FIXTURES[2]!),
