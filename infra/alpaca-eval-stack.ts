@@ -42,10 +42,10 @@ export class AlpacaEvalStack extends Stack {
     const generation = new GenerationBatch(this, 'Generation', { gpu: config.gpu, bucket, hfTokenSecret: hfToken, image: props.generatorImage });
 
     const { runs, judgeCache, reports, checkpoints } = BUCKET_PREFIXES;
-    const fn = (id: string, handler: string, description: string, access: BucketAccess, opts: { timeout?: Duration; memorySize?: number; extraFiles?: string[] } = {}) =>
+    const fn = (id: string, handler: string, description: string, access: BucketAccess, opts: { timeout?: Duration; memorySize?: number; extraFiles?: string[]; tokenizers?: boolean } = {}) =>
       new EvalFunction(this, id, { handler, description, ...opts }).bindBucket(bucket, access);
     // Prepare reads the user's outputs or checkpoint wherever they are in the bucket; every step writes only its run folder.
-    const prepare = fn('PrepareRun', 'prepare', 'Creates the run folder: config, assets, manifest, judge plan; checks the judge model', { read: 'bucket', write: [runs] })
+    const prepare = fn('PrepareRun', 'prepare', 'Creates the run folder: config, assets, manifest, judge plan; checks the judge model', { read: 'bucket', write: [runs] }, { tokenizers: true }) // it counts prompt tokens for the budget check
       .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
     const judgeAccess = { read: [runs, judgeCache], write: [runs, judgeCache] };
     const judgeChunk = fn('JudgeChunk', 'judge-chunk', 'Judges one chunk of rows with the OpenAI judge (cached, retried)', judgeAccess, { timeout: Duration.minutes(15) })

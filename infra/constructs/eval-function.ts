@@ -26,6 +26,8 @@ export interface EvalFunctionProps {
   environment?: Record<string, string>;
   /** Files (relative to the repository root) copied next to the bundle, e.g. a browser library a page inlines. */
   extraFiles?: string[];
+  /** The function counts tokens: ship the tokenizer encodings next to its bundle (see `lambdaBundling`). */
+  tokenizers?: boolean;
 }
 
 /** What a function may do in the results bucket: key prefixes it reads and writes. */
@@ -54,7 +56,7 @@ export class EvalFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { POWERTOOLS_SERVICE_NAME: 'alpaca-eval-pipeline', NODE_OPTIONS: '--enable-source-maps', AEP_VERSION: VERSION, ...props.environment },
-      bundling: lambdaBundling(props.extraFiles),
+      bundling: lambdaBundling({ extraFiles: props.extraFiles, tokenizers: props.tokenizers }),
     });
   }
 

@@ -3,12 +3,14 @@
  * against loopback servers: moto for S3 and Secrets Manager, the fake OpenAI API for the judge. What AWS would run,
  * minified, keep-names and all: a failure must reach Step Functions under the name its Retry clause matches.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRYABLE_JUDGE_ERRORS } from '../../infra/constructs/eval-workflow.ts';
+import { TOKENIZER_DIR } from '../../lambdas/services/judge/token-count.ts';
 import type { RunManifest } from '../../lambdas/core/run/manifest.ts';
 import { RunConfigSchema, runIdFor } from '../../lambdas/core/run/run-config.ts';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
@@ -96,6 +98,28 @@ describe.skipIf(!!skip)('the shipped Lambda bundles', () => {
     expect(err.name).toBe('JudgeRowsFailedError');
     expect(err.message).toMatch(/row\(s\) have no judgement/);
     thrown.add(err.name);
+  });
+
+  it('PrepareRun counts the budget\'s prompt tokens with the encodings shipped beside its bundle, not inside it', async () => {
+    const prepareBundle = assembly.bundles.PrepareRun!;
+    const beside = join(dirname(prepareBundle), TOKENIZER_DIR);
+    expect(readdirSync(beside).sort()).toEqual(['cl100k_base.mjs', 'o200k_base.mjs']);
+    // the tables are not in any bundle (the largest, o200k, is 2.7 MB); only PrepareRun ships them
+    for (const [id, file] of Object.entries(assembly.bundles)) {
+      expect(statSync(file).size, id).toBeLessThan(2_000_000);
+      if (id !== 'PrepareRun') expect(existsSync(join(dirname(file), TOKENIZER_DIR)), id).toBe(false);
+    }
+    await lambdaEnvironment();
+    const event = { input: { config: config({ name: 'budget-check', budgetUsd: 0.0001 }) } };
+    const bundled = await importBundledHandler(assembly, 'PrepareRun');
+    const err = await bundled(event).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.name).toBe('BudgetExceededError');
+    expect(err?.message).toMatch(/^judging could cost \$\d+\.\d\d \(\d+ prompt tokens for 10 rows\)/);
+    // the same count as the sources, which import the tokenizer package
+    await lambdaEnvironment();
+    const { handler } = await import('../../lambdas/handlers/prepare.ts');
+    const fromSources = await handler(event as never, {} as never).then(() => undefined, (e: unknown) => e as Error);
+    expect(fromSources?.message).toBe(err?.message);
   });
 
   it('every error name the state machine matches is one a shipped bundle throws under that name', () => {

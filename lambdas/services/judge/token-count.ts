@@ -9,6 +9,8 @@
  * vLLM judge) is counted with cl100k_base as an approximation. Special-token text inside outputs (e.g.
  * `<|endoftext|>`) counts as plain text, as the API treats it.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ChatMessage } from '../../core/judge/prompt.ts';
 
 export type EncodingName = 'cl100k_base' | 'o200k_base';
@@ -47,13 +49,24 @@ export interface PromptTokenCounter {
   count(messages: readonly ChatMessage[]): number;
 }
 
+/** Folder, next to a Lambda bundle, of the encodings built as separate files (`infra/bundling.ts`). */
+export const TOKENIZER_DIR = 'tokenizers';
+
+/**
+ * Loads one encoding. The specifiers are computed, so no bundler inlines the tables (1–3 MB each) into a Lambda
+ * bundle that imports this module: a bundle that counts tokens ships them as `tokenizers/<name>.mjs` next to itself
+ * and loads them only when it counts; from the sources or the built CLI the package is imported.
+ */
+async function loadEncoding(name: EncodingName): Promise<{ encode: Encode }> {
+  const sidecar = new URL(`./${TOKENIZER_DIR}/${name}.mjs`, import.meta.url);
+  const specifier = existsSync(fileURLToPath(sidecar)) ? sidecar.href : `gpt-tokenizer/encoding/${name}`;
+  return await import(specifier) as { encode: Encode };
+}
+
 /** Loads the model's encoding (lazily: each table is several MB) and returns a counter. */
 export async function createPromptTokenCounter(model: string): Promise<PromptTokenCounter> {
   const choice = encodingForModel(model);
-  const mod = choice.encoding === 'o200k_base'
-    ? await import('gpt-tokenizer/encoding/o200k_base')
-    : await import('gpt-tokenizer/encoding/cl100k_base');
-  const encode = mod.encode as Encode;
+  const { encode } = await loadEncoding(choice.encoding);
   const plain = { disallowedSpecial: new Set<string>() };
   return {
     choice,
