@@ -13,28 +13,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { GENERATION_ENV_KEYS } from '../../lambdas/core/run/generation-env.ts';
 import { RUN_TIMEOUT_HOURS, type StageName } from '../../lambdas/core/run/manifest.ts';
+import { RETRYABLE_JUDGE_ERRORS, STATES } from '../workflow-states.ts';
 
-/** State names: they are what people read in the console, and what the local runner binds handlers to. */
-export const STATES = {
-  prepare: 'Prepare Run',
-  outputsGiven: 'Outputs Given?',
-  generate: 'Generate Outputs',
-  judgeMode: 'Judge Mode?',
-  judgeChunks: 'Judge Chunks',
-  judgeChunk: 'Judge Chunk',
-  submitBatch: 'Submit Judge Batch',
-  waitBatch: 'Wait For Judge Batch',
-  checkBatch: 'Check Judge Batch',
-  batchDone: 'Judge Batch Done?',
-  aggregate: 'Aggregate Results',
-  report: 'Render Report',
-  recordFailure: 'Record Failure',
-  failed: 'Run Failed',
-  succeeded: 'Run Succeeded',
-} as const;
-
-/** Error names a chunk throws when some rows still failed: retried by the state machine. */
-export const RETRYABLE_JUDGE_ERRORS = ['JudgeRowsFailedError', 'JudgeQuotaError'];
+export { RETRYABLE_JUDGE_ERRORS, STATES } from '../workflow-states.ts';
 
 export interface EvalWorkflowFunctions {
   prepare: lambda.IFunction;

@@ -1,13 +1,15 @@
 /**
  * The state machine definition of the stack, as a plain ASL object: the stack is synthesised in-process (no
  * bundling, no image build) and the definition's `Fn::Join` / `Ref` / `Fn::GetAtt` are resolved to placeholder
- * ARNs. This is the one definition both AWS and `aep run` execute.
+ * ARNs. This is the one definition both AWS and `aep run` execute (the built CLI reads it from the build:
+ * `load-definition.ts`).
  */
 import { App, CfnResource } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { AlpacaEvalStack } from '../alpaca-eval-stack.ts';
-import { parseStackConfig, type StackConfig } from '../config.ts';
+import { parseStackConfig } from '../config.ts';
+import type { LocalDefinition } from './load-definition.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -32,12 +34,7 @@ function resolveCfn(value: Cfn, ref: (logicalId: string, attribute?: string) => 
   return value;
 }
 
-export interface LocalDefinition {
-  /** The ASL definition, ready for a local interpreter. */
-  definition: Record<string, unknown>;
-  /** The stack configuration it was built with. */
-  config: StackConfig;
-}
+export type { LocalDefinition } from './load-definition.ts';
 
 /** Synthesises the stack with `contextConfig` (the `aep` context value; default cdk.json's) and returns its ASL. */
 export function synthLocalDefinition(contextConfig?: unknown): LocalDefinition {

@@ -17,8 +17,8 @@ import { prepareRun, type PrepareEvent } from '../../lambdas/services/workflow/p
 import { recordFailure, type RecordFailureEvent } from '../../lambdas/services/workflow/record-failure.ts';
 import { renderReportStep, type ReportEvent } from '../../lambdas/services/workflow/render-report.ts';
 import type { AggregateEvent } from '../../lambdas/services/workflow/aggregate-run.ts';
-import { STATES } from '../constructs/eval-workflow.ts';
-import { synthLocalDefinition, type LocalDefinition } from './definition.ts';
+import { STATES } from '../workflow-states.ts';
+import { loadLocalDefinition, type LocalDefinition } from './load-definition.ts';
 
 /** What the Batch job would get: its container environment overrides. */
 export interface GenerationJob {
@@ -61,7 +61,7 @@ function jobOf(params: Record<string, unknown>): GenerationJob {
 }
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
-  const { definition } = options.definition ?? synthLocalDefinition();
+  const { definition } = options.definition ?? await loadLocalDefinition();
   const lambdas = options.lambdas;
   if (!lambdas && !options.deps) throw new Error('runLocal needs deps to run the step sources, or lambdas');
   const deps = options.deps!;

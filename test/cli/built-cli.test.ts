@@ -2,12 +2,15 @@
  * The built CLI (dist/, from `npm run build`, which `npm test` and `npm ci` run): help without loading commands,
  * aggregate on fixture annotations, and a short run with given outputs against the fake OpenAI judge.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../bin/commands/registry.ts';
+import { synthLocalDefinition } from '../../infra/local/definition.ts';
+import { BUILT_DEFINITION_FILE, type LocalDefinition } from '../../infra/local/load-definition.ts';
 import { runAep } from '../support/cli.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
 import { fixturePath, missingFixtures, missingMessage, readFixtureJson, readFixtureText, repoRoot } from '../support/fixtures.ts';
@@ -30,6 +33,30 @@ beforeAll(async () => {
 afterAll(async () => {
   await judge?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Environment for a child process that writes the npm packages it loaded (CommonJS) to `file` at exit. */
+function recordLoadedPackages(file: string): Record<string, string> {
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(repoRoot, 'test', 'support', 'loaded-packages.cjs')}`.trim(), AEP_LOADED_PACKAGES_FILE: file };
+}
+
+describe('the loaded-packages probe', () => {
+  it('sees aws-cdk-lib when a process loads it', async () => {
+    const file = join(dir, 'probe.txt');
+    const r = await new Promise<number | null>((done) => {
+      spawn(process.execPath, ['--input-type=module', '-e', "await import('aws-cdk-lib')"], { env: { ...process.env, ...recordLoadedPackages(file) }, stdio: 'ignore' })
+        .on('close', done);
+    });
+    expect(r).toBe(0);
+    expect((await readFile(file, 'utf8')).split('\n')).toContain('aws-cdk-lib');
+  }, 60_000);
+});
+
+describe.skipIf(!BUILT)('built state machine definition', () => {
+  it('is the definition the stack synthesises in-process', async () => {
+    const built = JSON.parse(await readFile(join(repoRoot, 'dist', BUILT_DEFINITION_FILE), 'utf8')) as LocalDefinition;
+    expect(built).toEqual(JSON.parse(JSON.stringify(synthLocalDefinition())));
+  }, 60_000);
 });
 
 describe.skipIf(!BUILT)('built CLI', () => {
@@ -64,9 +91,14 @@ describe.skipIf(!BUILT)('built CLI', () => {
     const assets = ['--eval-set', fixturePath(FIXTURES[0]!)!, '--judge-template', fixturePath(FIXTURES[1]!)!, '--gamed', fixturePath(FIXTURES[2]!)!,
       '--instruction-difficulty', fixturePath(FIXTURES[3]!)!, '--leaderboard', fixturePath(FIXTURES[4]!)!];
     const store = join(dir, 'results');
+    const loaded = join(dir, 'loaded-packages.txt');
     const r = await built(['run', '--model', 'org/gemma-test', '--name', 'gemma-test', '--model-outputs', outputs, '--judge-base-url', judge.baseUrl, '--max-instances', '20',
-      '--out', store, '--cache-dir', join(dir, 'cache'), ...assets], { OPENAI_API_KEY: 'sk-test' });
+      '--out', store, '--cache-dir', join(dir, 'cache'), ...assets], { OPENAI_API_KEY: 'sk-test', ...recordLoadedPackages(loaded) });
     expect(r.code, r.stderr).toBe(0);
+    // the state machine definition came from the build: the local workflow ran without loading the CDK
+    const packages = (await readFile(loaded, 'utf8')).split('\n');
+    expect(packages).toContain('@aws-sdk/client-s3'); // the probe saw the run's CommonJS packages
+    expect(packages.filter((p) => /^(aws-cdk-lib|constructs|cdk-nag)$/.test(p))).toEqual([]);
     const runId = /run (gemma-test-\S+)\)/.exec(r.stdout)![1]!;
     const metrics = JSON.parse(await readFile(join(store, 'runs', runId, 'metrics.json'), 'utf8')) as { n_total: number };
     expect(metrics.n_total).toBe(20);
