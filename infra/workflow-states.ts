@@ -11,6 +11,8 @@ export const STATES = {
   judgeMode: 'Judge Mode?',
   judgeChunks: 'Judge Chunks',
   judgeChunk: 'Judge Chunk',
+  chunkDone: 'Chunk Done?',
+  chunkJudged: 'Chunk Judged',
   submitBatch: 'Submit Judge Batch',
   waitBatch: 'Wait For Judge Batch',
   checkBatch: 'Check Judge Batch',

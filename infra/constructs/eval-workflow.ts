@@ -1,7 +1,8 @@
 /**
  * The evaluation workflow (Step Functions, JSONPath so that `aep run` can execute the very same definition
- * locally): Prepare → generate on Batch unless outputs are given → judge in chunks (Map of Lambdas, or the OpenAI
- * Batch API loop) → aggregate → report. Every failure is caught, recorded in the run manifest, then fails the run.
+ * locally): Prepare → generate on Batch unless outputs are given → judge in chunks (Map of Lambdas, each looping
+ * until its rows are done; after the OpenAI Batch API loop when that mode is chosen) → aggregate → report. Every
+ * failure is caught, recorded in the run manifest, then fails the run.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
@@ -81,8 +82,13 @@ export class EvalWorkflow extends Construct {
       resultPath: '$.generation',
     }), 'generate');
 
+    // A chunk judges until its Lambda's time is nearly up, then hands back the rows left (`done: false`) and is
+    // invoked again: every turn buys at least one row (else it throws), and finds the earlier turns' rows cached.
     const judgeChunk = invoke(STATES.judgeChunk, f.judgeChunk, { 'runPrefix.$': '$.runPrefix', 'chunk.$': '$.chunk' }, '$.result');
     judgeChunk.addRetry({ errors: RETRYABLE_JUDGE_ERRORS, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+    const chunkDone = new sfn.Choice(this, STATES.chunkDone, { stateName: STATES.chunkDone })
+      .when(sfn.Condition.booleanEquals('$.result.done', false), judgeChunk)
+      .otherwise(new sfn.Pass(this, STATES.chunkJudged, { stateName: STATES.chunkJudged }));
     const judgeChunks = onFailure(new sfn.Map(this, STATES.judgeChunks, {
       stateName: STATES.judgeChunks,
       itemsPath: '$.run.chunks',
@@ -91,7 +97,7 @@ export class EvalWorkflow extends Construct {
       resultSelector: { 'chunks.$': '$[*].result' },
       resultPath: '$.judge',
     }), 'judge');
-    judgeChunks.itemProcessor(judgeChunk);
+    judgeChunks.itemProcessor(judgeChunk.next(chunkDone));
 
     const submitBatch = onFailure(invoke(STATES.submitBatch, f.judgeBatch, { action: 'submit', 'runPrefix.$': '$.run.runPrefix' }, '$.batch'), 'judge');
     const waitBatch = new sfn.Wait(this, STATES.waitBatch, { stateName: STATES.waitBatch, time: sfn.WaitTime.secondsPath('$.batch.waitSeconds') });
@@ -103,7 +109,8 @@ export class EvalWorkflow extends Construct {
     aggregate.next(report).next(new sfn.Succeed(this, STATES.succeeded, { stateName: STATES.succeeded }));
 
     submitBatch.next(waitBatch).next(checkBatch).next(batchDone);
-    batchDone.when(sfn.Condition.booleanEquals('$.batch.done', true), aggregate).otherwise(waitBatch);
+    // what the batch left unanswered is judged by the same chunks as the real-time branch (they find the rest cached)
+    batchDone.when(sfn.Condition.booleanEquals('$.batch.done', true), judgeChunks).otherwise(waitBatch);
     judgeChunks.next(aggregate);
 
     const judgeMode = new sfn.Choice(this, STATES.judgeMode, { stateName: STATES.judgeMode })

@@ -12,7 +12,7 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunConfigInput } from '../../lambdas/core/run/run-config.ts';
 import { aggregateRun } from '../../lambdas/services/workflow/aggregate-run.ts';
 import { judgeBatchStep, type JudgeBatchEvent } from '../../lambdas/services/workflow/judge-batch-step.ts';
-import { judgeChunkStep, type JudgeChunkEvent, type JudgeDeps } from '../../lambdas/services/workflow/judge-step.ts';
+import { chunkTimeBudgetMs, judgeChunkStep, type JudgeChunkEvent, type JudgeDeps } from '../../lambdas/services/workflow/judge-step.ts';
 import { prepareRun, type PrepareEvent } from '../../lambdas/services/workflow/prepare-run.ts';
 import { recordFailure, type RecordFailureEvent } from '../../lambdas/services/workflow/record-failure.ts';
 import { renderReportStep, type ReportEvent } from '../../lambdas/services/workflow/render-report.ts';
@@ -26,8 +26,15 @@ export interface GenerationJob {
   environment: Record<string, string>;
 }
 
+/** The Lambda context a local invocation gets: what the handlers read. */
+export interface LocalLambdaContext {
+  awsRequestId: string;
+  functionName: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
 /** A Lambda handler as the runtime calls it: the Task's payload in, its result out, a throw for a failure. */
-export type LocalLambda = (event: unknown) => Promise<unknown>;
+export type LocalLambda = (event: unknown, context?: LocalLambdaContext) => Promise<unknown>;
 
 /** Code for a Lambda Task: given the function ARN of its `Resource` and the state name. */
 export type LocalLambdaSource = (functionArn: string, stateName: string) => LocalLambda;
@@ -41,6 +48,11 @@ export interface LocalRunOptions {
   definition?: LocalDefinition;
   /** Where the Lambda tasks' code comes from: the step sources bound to `deps` (default), or this. */
   lambdas?: LocalLambdaSource;
+  /**
+   * The Lambda functions' timeout, as deployed: each invocation gets a context whose remaining time counts down from
+   * it (a Judge Chunk then stops in time and hands its rows back). Default: no limit (a local process has none).
+   */
+  lambdaTimeoutMs?: number;
   /** Milliseconds for every Wait state (default: as defined) and every retry interval (default: as defined). */
   waitMs?: number;
   retryIntervalMs?: number;
@@ -65,18 +77,23 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const lambdas = options.lambdas;
   if (!lambdas && !options.deps) throw new Error('runLocal needs deps to run the step sources, or lambdas');
   const deps = options.deps!;
-  const as = <E>(fn: (event: E) => Promise<unknown>) => async (input: Json) => (await fn(input as E)) as Json;
+  const timeout = options.lambdaTimeoutMs;
+  const contextOf = (state: string): LocalLambdaContext => {
+    const started = Date.now();
+    return { awsRequestId: `local-${started}`, functionName: state, ...(timeout !== undefined ? { getRemainingTimeInMillis: () => started + timeout - Date.now() } : {}) };
+  };
+  const as = <E>(fn: (event: E, context: LocalLambdaContext) => Promise<unknown>, state: string) => async (input: Json) => (await fn(input as E, contextOf(state))) as Json;
   const sources: Record<string, (input: Json) => Promise<Json>> = {
-    [STATES.prepare]: as((e: PrepareEvent) => prepareRun(deps, e)),
-    [STATES.judgeChunk]: as((e: JudgeChunkEvent) => judgeChunkStep(deps, e)),
-    [STATES.submitBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e)),
-    [STATES.checkBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e)),
-    [STATES.aggregate]: as((e: AggregateEvent) => aggregateRun(deps, e)),
-    [STATES.report]: as((e: ReportEvent) => renderReportStep(deps, e)),
-    [STATES.recordFailure]: as((e: RecordFailureEvent) => recordFailure(deps, e)),
+    [STATES.prepare]: as((e: PrepareEvent) => prepareRun(deps, e), STATES.prepare),
+    [STATES.judgeChunk]: as((e: JudgeChunkEvent, c) => judgeChunkStep(deps, e, c.getRemainingTimeInMillis ? { timeBudgetMs: chunkTimeBudgetMs(c.getRemainingTimeInMillis()) } : {}), STATES.judgeChunk),
+    [STATES.submitBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e), STATES.submitBatch),
+    [STATES.checkBatch]: as((e: JudgeBatchEvent) => judgeBatchStep(deps, e), STATES.checkBatch),
+    [STATES.aggregate]: as((e: AggregateEvent) => aggregateRun(deps, e), STATES.aggregate),
+    [STATES.report]: as((e: ReportEvent) => renderReportStep(deps, e), STATES.report),
+    [STATES.recordFailure]: as((e: RecordFailureEvent) => recordFailure(deps, e), STATES.recordFailure),
   };
   const handlers: Record<string, (input: Json) => Promise<Json>> = {
-    ...(lambdas ? Object.fromEntries(lambdaTasks(definition).map(([state, arn]) => [state, as(lambdas(arn, state))])) : sources),
+    ...(lambdas ? Object.fromEntries(lambdaTasks(definition).map(([state, arn]) => [state, as(lambdas(arn, state), state)])) : sources),
     [STATES.generate]: async (input: Json) => {
       const job = jobOf(input as Record<string, unknown>);
       await options.generate(job);

@@ -62,13 +62,21 @@ function buildCloudDeps(): WorkflowDeps {
   };
 }
 
+/** The part of the Lambda context the steps read. */
+export interface StepContext {
+  awsRequestId?: string;
+  functionName?: string;
+  /** Milliseconds before the Lambda times out. */
+  getRemainingTimeInMillis?: () => number;
+}
+
 /** Wraps a step so that its invocation is logged with the Lambda context, and its failure with the error. */
-export function lambdaStep<E, R>(name: string, step: (deps: WorkflowDeps, event: E) => Promise<R>) {
-  return async (event: E, context?: { awsRequestId?: string; functionName?: string }): Promise<R> => {
+export function lambdaStep<E, R>(name: string, step: (deps: WorkflowDeps, event: E, context: StepContext) => Promise<R>) {
+  return async (event: E, context?: StepContext): Promise<R> => {
     if (context) logger.addContext(context as never);
     logger.appendKeys({ step: name });
     try {
-      return await step(cloudDeps(), event);
+      return await step(cloudDeps(), event, context ?? {});
     } catch (err) {
       logger.error(`${name} failed`, err as Error);
       throw err;

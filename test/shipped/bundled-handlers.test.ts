@@ -122,6 +122,40 @@ describe.skipIf(!!skip)('the shipped Lambda bundles', () => {
     expect(fromSources?.message).toBe(err?.message);
   });
 
+  it('a Judge Chunk stops before its Lambda times out, hands its rows back, and the state machine runs it again until done', async () => {
+    const bucket = await lambdaEnvironment();
+    const TIMEOUT_MS = 6_000;
+    judge.options.latencyMs = 200;
+    judge.answered.clear();
+    // every invocation, timed: none may outlive the function's timeout
+    const durations: number[] = [];
+    const shipped = bundledLambdas(assembly);
+    const timed: typeof shipped = (arn, state) => {
+      const fn = shipped(arn, state);
+      return async (event, context) => {
+        const started = Date.now();
+        try {
+          return await fn(event, context);
+        } finally {
+          if (state === 'Judge Chunk') durations.push(Date.now() - started);
+        }
+      };
+    };
+    const cfg = { model: MODEL, name: 'time-budget', maxInstances: 30, judge: { baseUrl: judge.baseUrl, concurrency: 2, chunkSize: 15, requestTimeoutSeconds: 1 }, assets: assetOverrides() };
+    const { result, states } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl, lambdas: timed, lambdaTimeoutMs: TIMEOUT_MS });
+    judge.options.latencyMs = undefined;
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    // 2 chunks, and the Choice sent at least one back for another turn (a turn that bought nothing would have thrown
+    // and been retried instead: on a slow machine the first, cold, turn can be one)
+    expect(states.filter((e) => e.type === 'entered' && e.state === 'Chunk Done?').length).toBeGreaterThan(2);
+    expect(Math.max(...durations)).toBeLessThan(TIMEOUT_MS);
+    // never paid twice, and every turn's purchases counted once in the manifest
+    expect(Math.max(...judge.answered.values())).toBe(1);
+    const paid = [...judge.answered.values()].reduce((a, b) => a + b, 0);
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runIdFor(RunConfigSchema.parse(cfg))}/manifest.json`))!;
+    expect(manifest.stages.judge!.details).toMatchObject({ rows: 30, paid, failed: 0, chunks: 2 });
+  }, 120_000);
+
   it('every error name the state machine matches is one a shipped bundle throws under that name', () => {
     const names = stateMachineErrorNames(assembly);
     expect(names).toEqual([...RETRYABLE_JUDGE_ERRORS].sort());

@@ -175,10 +175,10 @@ export function bundledLambdas(assembly: ShippedAssembly): LocalLambdaSource {
     const logicalId = functionArn.split(':').at(-1)!;
     const id = byLogicalId.get(logicalId);
     if (!id) throw new Error(`no shipped bundle for ${functionArn}`);
-    return async (event) => {
+    return async (event, context) => {
       let handler = loaded.get(id);
       if (!handler) loaded.set(id, handler = importBundledHandler(assembly, id));
-      return (await handler)(event, { awsRequestId: 'local', functionName: id });
+      return (await handler)(event, { ...context, awsRequestId: context?.awsRequestId ?? 'local', functionName: id });
     };
   };
 }

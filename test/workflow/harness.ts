@@ -60,6 +60,8 @@ export async function runWorkflow(options: {
   lambdas?: LocalLambdaSource;
   /** Stands in for the Batch task instead of running the generator (e.g. a job Batch cancelled). */
   generate?: (job: GenerationJob) => Promise<void>;
+  /** The Lambda functions' timeout (each invocation's remaining time counts down from it); default none. */
+  lambdaTimeoutMs?: number;
 }): Promise<HarnessRun> {
   definition ??= synthLocalDefinition();
   const env = { ...options.moto.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1' };
@@ -69,6 +71,7 @@ export async function runWorkflow(options: {
   const states: HarnessRun['states'] = [];
   const result = await runLocal({
     input: { config: options.config }, deps, definition, ...(options.lambdas ? { lambdas: options.lambdas } : {}), waitMs: 0, retryIntervalMs: 0,
+    ...(options.lambdaTimeoutMs !== undefined ? { lambdaTimeoutMs: options.lambdaTimeoutMs } : {}),
     generate: options.generate ?? (async (job) => {
       const lines: string[] = [];
       const code = await runGenerator({ env: { ...env, ...job.environment, AEP_CACHE_DIR: cacheDir, PROGRESS_INTERVAL_S: '3600' }, out: () => {}, err: (t) => lines.push(t), engine: { baseUrl: options.engineBaseUrl } });

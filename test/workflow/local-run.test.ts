@@ -136,29 +136,38 @@ describe.skipIf(!!skip)('the workflow run locally', () => {
     expect(manifest.failure).toMatchObject({ stage: 'prepare', error: 'BudgetExceededError' });
   });
 
-  it('judges through the OpenAI Batch API branch: submit, wait loop, collect, failed lines in real time', async () => {
+  it('judges through the OpenAI Batch API branch: submit, wait loop, collect, then the lines it failed by the retried chunks', async () => {
     const bucket = await newBucket(s3);
     let lines = 0;
     judge.options.batch = { retrievesPerStep: 1, lineFault: () => (++lines % 10 === 0 ? { type: 'status', status: 500 } : undefined) };
-    const cfg = config({ maxInstances: 40, name: 'batch-model', judge: { baseUrl: judge.baseUrl, mode: 'batch-api', concurrency: 8 } });
+    // in real time, each left-over line is refused once (a 400 the client does not retry): its chunk fails and the
+    // state machine's Retry clause runs it again
+    const refused = new Set<string>();
+    judge.options.fault = (req) => (refused.has(req.promptKey) ? undefined : (refused.add(req.promptKey), { type: 'status', status: 400, message: 'refused once' }));
+    const cfg = config({ maxInstances: 40, name: 'batch-model', judge: { baseUrl: judge.baseUrl, mode: 'batch-api', concurrency: 8, chunkSize: 25 } });
     const runId = runIdFor(RunConfigSchema.parse(cfg));
     judge.answered.clear();
     const realTimeBefore = judge.chatRequests.length;
     const { result, states } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl });
     judge.options.batch = undefined;
+    judge.options.fault = undefined;
     expect(result).toMatchObject({ status: 'SUCCEEDED' });
-    const visited = new Set(states.filter((e) => e.type === 'entered').map((e) => e.state));
-    expect([...visited]).toEqual(expect.arrayContaining(['Submit Judge Batch', 'Wait For Judge Batch', 'Check Judge Batch', 'Judge Batch Done?']));
-    expect(visited.has('Judge Chunks')).toBe(false);
-    expect(states.filter((e) => e.type === 'entered' && e.state === 'Check Judge Batch').length).toBeGreaterThan(1);
+    const entered = states.filter((e) => e.type === 'entered').map((e) => e.state);
+    expect(entered).toEqual(expect.arrayContaining(['Submit Judge Batch', 'Wait For Judge Batch', 'Check Judge Batch', 'Judge Batch Done?', 'Judge Chunks', 'Judge Chunk']));
+    expect(entered.indexOf('Judge Chunks')).toBeGreaterThan(entered.lastIndexOf('Check Judge Batch'));
+    expect(entered.filter((s) => s === 'Check Judge Batch').length).toBeGreaterThan(1);
+    expect(states.some((e) => e.type === 'retried' && e.state === 'Judge Chunk')).toBe(true);
     expect(judge.batches.batches.size).toBe(1);
     const failedLines = Math.floor(lines / 10);
     expect(failedLines).toBeGreaterThan(0);
-    expect(judge.chatRequests.length - realTimeBefore).toBe(failedLines); // only the failed lines, in real time
+    // only the failed lines go out in real time: each refused once, then answered once
+    expect(refused.size).toBe(failedLines);
+    expect(judge.chatRequests.length - realTimeBefore).toBe(2 * failedLines);
     expect(maxPaidPerPrompt()).toBe(1);
     const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
-    expect(manifest.stages.judge!.details).toMatchObject({ rows: 40, paid: 40, failed: 0 });
-    expect(await listKeys(s3, bucket, `runs/${runId}/judge/`)).toEqual([`runs/${runId}/judge/batch.json`, `runs/${runId}/judge/chunk-0000.json`]);
+    // the batch's answers count as paid once (by the batch), not as cached rows of the chunks
+    expect(manifest.stages.judge!.details).toMatchObject({ rows: 40, paid: 40, cached: 0, failed: 0, chunks: 2 });
+    expect(await listKeys(s3, bucket, `runs/${runId}/judge/`)).toEqual(['batch.json', 'chunk-0000.json', 'chunk-0001.json'].map((f) => `runs/${runId}/judge/${f}`));
   });
 
   it('resumes a failed run without repeating paid calls', async () => {

@@ -34,3 +34,20 @@ export function addStats(a: JudgeChunkStats, b: JudgeChunkStats): JudgeChunkStat
     completionTokens: a.completionTokens + b.completionTokens, costUsd: a.costUsd + b.costUsd,
   };
 }
+
+/** What a Batch API job answered and cost, once collected (the chunks then count these rows as cached). */
+export interface BatchCollected {
+  rows: number;
+  costUsd: number;
+  promptTokens: number;
+  completionTokens: number;
+  status: string;
+  collectedAt: string;
+}
+
+export interface BatchRecord {
+  batchId: string;
+  requests: number;
+  submittedAt: string;
+  collected?: BatchCollected;
+}

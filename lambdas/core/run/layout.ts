@@ -16,6 +16,8 @@ export const RUN_FILES = {
   generation: 'generation.json',
   judgeDir: 'judge/',
   drift: 'judge/drift.json',
+  /** The Batch API job of the run: its id, then what it answered and cost (`BatchRecord`). */
+  judgeBatch: 'judge/batch.json',
   annotations: 'annotations.json',
   metrics: 'metrics.json',
   leaderboard: 'leaderboard.csv',

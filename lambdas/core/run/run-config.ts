@@ -30,6 +30,8 @@ export const JudgeConfigSchema = z.object({
   parallelChunks: z.number().int().positive().default(4),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
+  /** Seconds one judge request may take before it is abandoned and retried (a slow judge needs more). */
+  requestTimeoutSeconds: z.number().positive().default(60),
 });
 
 export const AssetOverridesSchema = z.object({
@@ -86,7 +88,7 @@ export function canonicalJson(value: unknown): string {
 /** The part of the config that changes the numbers (not throughput knobs such as concurrency). */
 function scoringPart(c: RunConfig) {
   const { concurrency: _gc, ...generation } = c.generation;
-  const { concurrency: _jc, parallelChunks: _pc, rpm: _r, tpm: _t, chunkSize: _cs, mode: _m, ...judge } = c.judge;
+  const { concurrency: _jc, parallelChunks: _pc, rpm: _r, tpm: _t, chunkSize: _cs, mode: _m, requestTimeoutSeconds: _rt, ...judge } = c.judge;
   // budgetUsd is a guard, not a setting of the numbers: it is left out
   return { model: c.model, revision: c.revision, modelUri: c.modelUri, name: c.name, modelOutputs: c.modelOutputs, maxInstances: c.maxInstances, generation, judge, assets: c.assets };
 }

@@ -12,7 +12,7 @@ import { runBatchPhase } from './batch-phase.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { cacheEntryOf, judgementFromCache, judgementFromOutcome } from './judgement.ts';
 import { newJudgeTally, type JudgeTally } from './progress.ts';
-import { newSchedulerStats, runScheduled, type SchedulerSettings, type SchedulerTask } from './scheduler.ts';
+import { LATE_ANSWER_GRACE_MS, newSchedulerStats, runScheduled, type SchedulerSettings, type SchedulerTask } from './scheduler.ts';
 import type { BatchJudgeClient, JudgeAttemptOutcome, JudgeCache, JudgeClient, KeyJudgement, RawCompletion } from './types.ts';
 
 export interface BatchModeOptions {
@@ -48,6 +48,12 @@ export interface JudgeJobsOptions {
   /** Called on every change of the tally (throttle it for display). */
   onProgress?: (tally: Readonly<JudgeTally>) => void;
   signal?: AbortSignal;
+  /**
+   * Milliseconds this call may take (a Lambda's remaining time, less what writing the result needs). No request
+   * starts unless it can end within it (`scheduler.attemptTimeoutMs` plus a grace); the rows not reached by then are
+   * left unjudged and counted in `tally.deferred`, for the caller to hand back. Default: no limit.
+   */
+  timeBudgetMs?: number;
 }
 
 export interface JudgeJobsResult {
@@ -75,6 +81,8 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
   const clock = options.clock ?? systemClock;
   const now = options.now ?? (() => new Date());
   const started = clock.now();
+  const drainAt = options.timeBudgetMs === undefined ? undefined
+    : started + options.timeBudgetMs - options.scheduler.attemptTimeoutMs - LATE_ANSWER_GRACE_MS;
   const tally = newJudgeTally(options.jobs.length);
   const judgements = new Map<string, KeyJudgement>();
   const report = () => {
@@ -157,15 +165,17 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
       },
       onRetry: () => report(),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(drainAt !== undefined ? { drainAt } : {}),
     });
   };
+  const outOfTime = () => drainAt !== undefined && clock.now() >= drainAt;
 
   // the probe: the first uncached row is judged alone, and its answer must suit the parser before any other is sent.
   // A row that gets no answer is a row failure, not a verdict on the judge: the next row probes, up to MAX_PROBES.
   let rest = pending;
   if (options.probe && pending.length > 0) {
     await options.probe.before?.();
-    for (let tries = 0; tries < MAX_PROBES && rest.length > 0 && !options.signal?.aborted; tries++) {
+    for (let tries = 0; tries < MAX_PROBES && rest.length > 0 && !options.signal?.aborted && !outOfTime(); tries++) {
       const [first, ...others] = rest;
       rest = others;
       await runRealTime([first!]);
@@ -205,6 +215,9 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
   }
 
   await runRealTime(realTime);
+  if (drainAt !== undefined) {
+    for (const [key, { rows }] of byKey) if (!judgements.has(key)) tally.deferred += rows;
+  }
   if (options.signal?.aborted) {
     throw options.signal.reason instanceof Error ? options.signal.reason : new Error('the judge run was stopped');
   }

@@ -35,6 +35,8 @@ export interface JudgeRunOptions {
   random?: () => number;
   onProgress?: (tally: Readonly<JudgeTally>) => void;
   signal?: AbortSignal;
+  /** See `JudgeJobsOptions.timeBudgetMs`: rows not reached in time are failed rows, counted in `summary.deferred`. */
+  timeBudgetMs?: number;
   /**
    * Judge preflight (on by default): when some row needs buying, ask `baseUrl` whether it serves the model, then judge
    * the first such row alone and check its answer suits the parser before sending any other.
@@ -101,6 +103,7 @@ export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult
     ...(options.random ? { random: options.random } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.timeBudgetMs !== undefined ? { timeBudgetMs: options.timeBudgetMs } : {}),
   });
   const rows = assembleAnnotationRows({
     rows: prepared.rows, jobs, judgements, annotator: options.preset.name, modelName: prepared.modelName,
@@ -119,6 +122,7 @@ export async function judgeRun(options: JudgeRunOptions): Promise<JudgeRunResult
     judged: tally.judged,
     nan: tally.nan,
     failed: failed.length,
+    ...(tally.deferred > 0 ? { deferred: tally.deferred } : {}),
     requests: (s?.attempts ?? 0) + (tally.batch ? tally.batch.total : 0),
     retries: s?.retries ?? 0,
     rateLimited: s?.rateLimited ?? 0,

@@ -26,13 +26,15 @@ export interface JudgeTally {
   batch?: { id: string; status: string; completed: number; total: number };
   /** Rows the batch did not answer, retried in real time. */
   batchRetried: number;
+  /** Rows left unjudged because the time budget ran out (handed back to the caller; also counted as failed rows). */
+  deferred: number;
   scheduler?: SchedulerStats;
 }
 
 export function newJudgeTally(total: number): JudgeTally {
   return {
     total, identical: 0, cached: 0, judged: 0, nan: 0, failed: 0, promptTokens: 0, completionTokens: 0, costUsd: 0,
-    costKnown: true, elapsedMs: 0, phase: 'cache', batchRetried: 0,
+    costKnown: true, elapsedMs: 0, phase: 'cache', batchRetried: 0, deferred: 0,
   };
 }
 
@@ -89,6 +91,8 @@ export interface JudgeSummary {
   judged: number;
   nan: number;
   failed: number;
+  /** Of the failed rows, those never tried because the time budget ran out (`timeBudgetMs`): handed back. */
+  deferred?: number;
   requests: number;
   retries: number;
   rateLimited: number;

@@ -79,10 +79,12 @@ export interface SchedulerStats {
   peakInFlight: number;
   /** Slow-downs triggered by 429s. */
   slowdowns: number;
+  /** True when `drainAt` came before every task had a result (the rest were handed back). */
+  drained: boolean;
 }
 
 export function newSchedulerStats(): SchedulerStats {
-  return { attempts: 0, retries: 0, rateLimited: 0, timeouts: 0, inFlight: 0, peakInFlight: 0, slowdowns: 0 };
+  return { attempts: 0, retries: 0, rateLimited: 0, timeouts: 0, inFlight: 0, peakInFlight: 0, slowdowns: 0, drained: false };
 }
 
 export interface RunScheduledOptions<T> {
@@ -97,12 +99,18 @@ export interface RunScheduledOptions<T> {
   stats?: SchedulerStats;
   /** Stops the run (in-flight attempts are cancelled; unfinished tasks get no result). */
   signal?: AbortSignal;
+  /**
+   * Clock time from which no attempt starts, retries included: attempts in flight finish (each within
+   * `attemptTimeoutMs` plus a short grace), then the run ends; tasks without a result then get none (handed back to
+   * the caller, nothing cancelled that may already be paid for).
+   */
+  drainAt?: number;
 }
 
 const TIMED_OUT = Symbol('timed out');
 
 /** How long a timed-out attempt may take to settle after its abort before it is abandoned. */
-const LATE_ANSWER_GRACE_MS = 1000;
+export const LATE_ANSWER_GRACE_MS = 1000;
 
 /** The promise's value if it fulfils within `ms`, else undefined. */
 async function settledWithin<R>(p: Promise<R>, ms: number, clock: Clock): Promise<R | undefined> {
@@ -244,23 +252,35 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
     running.add(p);
   };
 
+  const { drainAt } = options;
+  /** Milliseconds until the drain (for a wait that must not sleep past it), or undefined without one. */
+  const untilDrain = () => (drainAt === undefined ? undefined : drainAt - clock.now());
+  const draining = () => drainAt !== undefined && clock.now() >= drainAt;
+  const unfinished = () => ready.length > 0 || waiting > 0;
   try {
     while (!stop.signal.aborted && (ready.length > 0 || waiting > 0 || running.size > 0)) {
+      if (draining()) break;
+      const left = untilDrain();
       if (ready.length === 0 || running.size + holding >= control.concurrency()) {
-        await wake.wait();
+        await wake.wait(left === undefined ? undefined : Math.min(60_000, left));
         continue;
       }
       const entry = ready[0]!;
       const delay = control.waitMs(entry.task.tokens);
       if (delay > 0) {
-        await wake.wait(delay);
+        await wake.wait(left === undefined ? delay : Math.min(delay, left));
         continue;
       }
       ready.shift();
       control.take(entry.task.tokens);
       launch(entry);
     }
-    await Promise.allSettled([...running]);
+    // draining: what is in flight finishes (a retry it asks for is not started), then waiting retries are dropped
+    while (running.size > 0) await Promise.allSettled([...running]);
+    if (draining() && unfinished() && !stop.signal.aborted) {
+      stats.drained = true;
+      stop.abort();
+    }
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
   }

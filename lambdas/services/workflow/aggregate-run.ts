@@ -6,7 +6,7 @@
 import { DEFAULT_BOOTSTRAP_REPLICATES } from '../../core/metrics/glm/bootstrap.ts';
 import { inThreadRunner } from '../lc-bootstrap.ts';
 import { RUN_FILES, judgeChunkKey } from '../../core/run/layout.ts';
-import { addStats, emptyStats, type JudgeChunkFile } from '../../core/run/judge-chunk-file.ts';
+import { addStats, emptyStats, type BatchRecord, type JudgeChunkFile, type JudgeChunkStats } from '../../core/run/judge-chunk-file.ts';
 import { finishStage, startStage, type RunManifest } from '../../core/run/manifest.ts';
 import { aggregate, lcDetails } from '../aggregate.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -28,6 +28,16 @@ export interface AggregateSummary {
   n_total: number;
   avg_length: number;
   leaderboard_rank: number | null;
+}
+
+/** The chunks count the rows a Batch API job answered as cached: they were paid for by the batch. */
+function withBatch(stats: JudgeChunkStats, batch: BatchRecord | undefined): JudgeChunkStats {
+  const c = batch?.collected;
+  if (!c) return stats;
+  return {
+    ...stats, paid: stats.paid + c.rows, cached: stats.cached - c.rows, costUsd: stats.costUsd + c.costUsd,
+    promptTokens: stats.promptTokens + c.promptTokens, completionTokens: stats.completionTokens + c.completionTokens,
+  };
 }
 
 async function readChunks(run: RunFolder): Promise<JudgeChunkFile[]> {
@@ -78,7 +88,7 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
   await run.store.put(RUN_FILES.leaderboard, result.leaderboardCsv, { contentType: 'text/csv' });
   await run.putJson(RUN_FILES.lcGlm, lcDetails(result.lc));
 
-  const judge = chunks.reduce((acc, c) => addStats(acc, c.stats), emptyStats());
+  const judge = withBatch(chunks.reduce((acc, c) => addStats(acc, c.stats), emptyStats()), await run.json<BatchRecord>(RUN_FILES.judgeBatch));
   const judgeStart = chunks.map((c) => c.startedAt).sort()[0]!;
   const judgeEnd = chunks.map((c) => c.finishedAt).sort().at(-1)!;
   manifest = { ...manifest, stages: { ...manifest.stages, judge: { status: 'succeeded', startedAt: judgeStart, finishedAt: judgeEnd, seconds: (Date.parse(judgeEnd) - Date.parse(judgeStart)) / 1000, details: { ...judge, chunks: chunks.length } } } };

@@ -60,7 +60,7 @@ export function presetOf(config: RunConfig): JudgePreset {
 export function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
   const share = (limit: number | undefined) => (limit === undefined ? undefined : limit / config.judge.parallelChunks);
   return {
-    ...DEFAULT_SCHEDULER_SETTINGS, maxAttempts: 6, attemptTimeoutMs: 60_000, ...overrides,
+    ...DEFAULT_SCHEDULER_SETTINGS, maxAttempts: 6, attemptTimeoutMs: config.judge.requestTimeoutSeconds * 1000, ...overrides,
     concurrency: config.judge.concurrency, rpm: share(config.judge.rpm), tpm: share(config.judge.tpm),
   };
 }
@@ -76,8 +76,36 @@ export function statsOf(result: JudgeRunResult, extraPaid = { rows: 0, cost: 0, 
   };
 }
 
-/** Judges rows [start, end) of the run (the last chunk takes any rows beyond) and writes the chunk file. */
-export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChunk, options: { extraPaid?: Parameters<typeof statsOf>[1] } = {}): Promise<JudgeChunkFile> {
+/**
+ * The time a chunk may judge for, given the Lambda's remaining time: all of it but what writing the chunk file and
+ * returning need (a tenth, at most 20 s).
+ */
+export function chunkTimeBudgetMs(remainingMs: number): number {
+  return remainingMs - Math.min(20_000, remainingMs / 10);
+}
+
+export interface JudgeRowsOptions {
+  /** Paid elsewhere for this chunk (the drift sample, an earlier invocation), added to the file's stats. */
+  extraPaid?: Parameters<typeof statsOf>[1] | undefined;
+  /** `Date.now()` time by which the rows must be judged and the file written (see `chunkTimeBudgetMs`); default none. */
+  deadline?: number | undefined;
+}
+
+/** A chunk file and what this invocation did. */
+export interface JudgedRows {
+  file: JudgeChunkFile;
+  /** Rows never tried because the time budget ran out: handed back (the chunk is not done). */
+  deferred: number;
+  /** Rows bought by this invocation. */
+  judgedNow: number;
+}
+
+/**
+ * Judges rows [start, end) of the run (the last chunk takes any rows beyond) and writes the chunk file. Rows that
+ * failed make it throw `JudgeRowsFailedError` (after writing the file); rows the time budget did not reach are handed
+ * back (`deferred`) unless none was judged at all, which throws too, so a chunk never loops without progress.
+ */
+export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChunk, options: JudgeRowsOptions = {}): Promise<JudgedRows> {
   const startedAt = deps.now().toISOString();
   const manifest = await run.requireManifest();
   const config = manifest.config;
@@ -91,6 +119,8 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   const result = await judgeRun({
     ...common, prepared, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
     preflight: { baseUrl: config.judge.baseUrl ?? OPENAI_BASE_URL },
+    // what loading took is spent: the judge gets what is left
+    ...(options.deadline !== undefined ? { timeBudgetMs: options.deadline - Date.now() } : {}),
   });
   for (const w of result.warnings) deps.log.warn('judge preflight warning', { chunk: chunk.index, warning: w });
   const file: JudgeChunkFile = {
@@ -98,20 +128,40 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
     startedAt, finishedAt: deps.now().toISOString(),
   };
   await run.putJson(judgeChunkKey(chunk.index), file);
-  deps.log.info('judge chunk written', { chunk: chunk.index, ...file.stats });
-  if (result.summary.failedRows.length > 0) throw new JudgeRowsFailedError(result.summary.failedRows, { annotationsPath: run.store.locate(judgeChunkKey(chunk.index)) });
-  return file;
+  const deferred = result.summary.deferred ?? 0;
+  deps.log.info('judge chunk written', { chunk: chunk.index, ...file.stats, ...(deferred ? { deferred } : {}) });
+  const failed = result.summary.failedRows.length;
+  if (failed > deferred || (deferred > 0 && result.summary.judged === 0)) {
+    throw new JudgeRowsFailedError(result.summary.failedRows, { annotationsPath: run.store.locate(judgeChunkKey(chunk.index)) });
+  }
+  return { file, deferred, judgedNow: result.summary.judged };
 }
 
-export async function judgeChunkStep(deps: JudgeDeps, event: JudgeChunkEvent): Promise<JudgeChunkStats & { chunk: number; reused: boolean }> {
+export interface JudgeChunkStepOptions {
+  /** Milliseconds this invocation may judge for: the Lambda's remaining time through `chunkTimeBudgetMs`. */
+  timeBudgetMs?: number | undefined;
+}
+
+/** What a chunk invocation returns: its stats so far, and `done: false` when rows were handed back for another turn. */
+export type JudgeChunkResult = JudgeChunkStats & { chunk: number; reused: boolean; done: boolean; deferred: number };
+
+export async function judgeChunkStep(deps: JudgeDeps, event: JudgeChunkEvent, options: JudgeChunkStepOptions = {}): Promise<JudgeChunkResult> {
+  const deadline = options.timeBudgetMs === undefined ? undefined : Date.now() + options.timeBudgetMs;
   const run = new RunFolder(deps.store, event.runPrefix);
   const existing = await run.json<JudgeChunkFile>(judgeChunkKey(event.chunk.index));
-  if (existing && existing.stats.failed === 0 && existing.chunk.start === event.chunk.start && existing.chunk.end === event.chunk.end) {
-    return { ...existing.stats, chunk: event.chunk.index, reused: true };
+  const sameChunk = existing && existing.chunk.start === event.chunk.start && existing.chunk.end === event.chunk.end;
+  if (sameChunk && existing.stats.failed === 0) {
+    return { ...existing.stats, chunk: event.chunk.index, reused: true, done: true, deferred: 0 };
   }
-  const extraPaid = event.chunk.index === 0 ? await driftWatch(deps, run) : undefined;
-  const file = await judgeRows(deps, run, event.chunk, extraPaid ? { extraPaid } : {});
-  return { ...file.stats, chunk: event.chunk.index, reused: false };
+  // what earlier invocations of this chunk paid (now cached) still counts as paid; chunk 0 also pays the drift sample
+  const paid = sameChunk ? paidOf(existing.stats) : event.chunk.index === 0 ? await driftWatch(deps, run) : undefined;
+  const { file, deferred } = await judgeRows(deps, run, event.chunk, { extraPaid: paid, deadline });
+  return { ...file.stats, chunk: event.chunk.index, reused: false, done: deferred === 0, deferred };
+}
+
+/** The paid part of a chunk file's stats, to carry into the next invocation of the chunk. */
+function paidOf(stats: JudgeChunkStats): NonNullable<JudgeRowsOptions['extraPaid']> {
+  return { rows: stats.paid, cost: stats.costUsd, prompt: stats.promptTokens, completion: stats.completionTokens };
 }
 
 /**

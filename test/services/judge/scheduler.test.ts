@@ -263,6 +263,39 @@ describe('scheduler', () => {
       expect(order).toEqual(['t0', 't1', 't0', 't2', 't3', 't4']);
     });
 
+    it('drains at `drainAt`: nothing starts after it, in-flight attempts finish with their results, the rest get none', async () => {
+      // Prepare: 300 ms answers, 4 in flight; every third task fails once (retryable) and would retry after 250 ms
+      const clock = new VirtualClock();
+      const starts: number[] = [];
+      const results = new Map<string, number>();
+      const tasks: SchedulerTask<string>[] = Array.from({ length: 40 }, (_, i) => ({
+        id: `t${i}`, tokens: 0,
+        attempt: async ({ signal, attempt }) => {
+          starts.push(clock.now());
+          await clock.sleep(300, signal);
+          return i % 3 === 0 && attempt === 1 ? { ok: false, reason: '500', retryable: true } : { ok: true, value: 'x' };
+        },
+      }));
+      // Act
+      const stats = await clock.run(runScheduled({
+        tasks, settings: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: 4, baseDelayMs: 250, maxDelayMs: 250 }, clock, random: () => 0.5,
+        onResult: (t) => void results.set(t.id, clock.now()), drainAt: 1000,
+      }));
+      // Assess: starts at 0, 300, 600, 900 (4 each, the last wave in flight at the drain) and none after
+      expect(Math.max(...starts)).toBeLessThan(1000);
+      expect(starts.filter((t) => t === 900).length).toBeGreaterThan(0);
+      expect(clock.now()).toBe(1200); // the wave started at 900 finished and was recorded
+      expect([...results.values()].filter((t) => t === 1200).length).toBeGreaterThan(0);
+      expect(results.size).toBeLessThan(40);
+      expect(results.size).toBeGreaterThan(8);
+      expect(stats.drained).toBe(true);
+      // without a drain every task ends
+      const full = await clock.run(runScheduled({
+        tasks, settings: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: 4 }, clock, random: () => 0.5, onResult: () => undefined, drainAt: clock.now() + 1e9,
+      }));
+      expect(full.drained).toBe(false);
+    });
+
     it('stops when the caller aborts: in-flight attempts are cancelled and unfinished tasks get no result', async () => {
       // Prepare
       const clock = new VirtualClock();
