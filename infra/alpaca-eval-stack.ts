@@ -72,10 +72,10 @@ export class AlpacaEvalStack extends Stack {
     trigger.fn.addEnvironment('STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
     trigger.fn.addEnvironment('AEP_STACK_CONFIG', canonicalJson(config));
     this.workflow.stateMachine.grantStartExecution(trigger.fn);
-    trigger.fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['states:DescribeExecution'],
-      resources: [`arn:${this.partition}:states:${this.region}:${this.account}:execution:${this.workflow.stateMachine.stateMachineName}:*`],
-    }));
+    const executions = `arn:${this.partition}:states:${this.region}:${this.account}:execution:${this.workflow.stateMachineName}:*`;
+    trigger.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+    // Prepare asks whether the execution holding a run's lease still runs (one execution at a time per run)
+    prepare.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
     const triggers = new RunTriggers(this, 'Triggers', { bucket, trigger: trigger.fn, schedule: config.schedule });
     if (triggers.schedule) {
       // the Scheduler target's role is a stack-level singleton named after the target
@@ -146,9 +146,10 @@ export class AlpacaEvalStack extends Stack {
     ack(smRole, 'The Batch .sync integration submits to any revision of the generator job definition, and terminates the job it started (job ids are known only at run time).',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*]');
-    const triggerRole = functions.find((f) => f.node.id === 'StartRun')!.fn.role!;
-    ack(triggerRole, 'The trigger describes executions of this state machine only (execution names are not known in advance).',
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(this.workflow.stateMachine)}.Name>:*]`);
+    const executions = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.workflow.stateMachineName}:*]`;
+    const roleOf = (id: string) => functions.find((f) => f.node.id === id)!.fn.role!;
+    ack(roleOf('StartRun'), 'The trigger describes executions of this state machine only (execution names are not known in advance).', executions);
+    ack(roleOf('PrepareRun'), 'Prepare describes the execution holding a run\'s lease, an execution of this state machine only (names are not known in advance).', executions);
   }
 }
 

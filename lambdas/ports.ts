@@ -10,6 +10,15 @@ export interface PutOptions {
   cacheControl?: string;
 }
 
+/** An object's bytes with its version tag (S3's ETag; a content hash on disk). */
+export interface TaggedBlob {
+  body: Buffer;
+  tag: string;
+}
+
+/** The precondition of a conditional write: the object does not exist, or still has this tag. */
+export type WriteCondition = { absent: true } | { tag: string };
+
 /** A flat key → bytes store rooted at one location (`file:///dir` or `s3://bucket/prefix`). */
 export interface BlobStore {
   /** The store's root URL, for messages and manifests. */
@@ -18,6 +27,13 @@ export interface BlobStore {
   get(key: string): Promise<Buffer | undefined>;
   /** Writes an object atomically: a reader never sees a partial object. */
   put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
+  /** Returns the object's bytes and version tag, or undefined when it does not exist. */
+  getTagged(key: string): Promise<TaggedBlob | undefined>;
+  /**
+   * Writes a small object only if `condition` holds when the write lands (S3 conditional writes); false, and nothing
+   * written, when another writer got there first. Leases are built on it.
+   */
+  putIf(key: string, body: string | Uint8Array, condition: WriteCondition, options?: PutOptions): Promise<boolean>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   /** The URL a person can open for a key (a path on disk, or s3://…). */

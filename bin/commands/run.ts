@@ -4,7 +4,9 @@
  * given outputs), and the judge on any OpenAI-compatible API. Stops before spending anything when the judge key or
  * the engine is missing.
  */
-import { acquireRunLock } from '../../lambdas/adapters/run-lock.ts';
+import { acquireRunLock, processAlive } from '../../lambdas/adapters/run-lock.ts';
+import { localExecutionId, localExecutionState } from '../../lambdas/services/workflow/run-lease.ts';
+import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -109,14 +111,16 @@ async function run(f: RunFlags): Promise<void> {
   const deps = localDeps({ store, cacheDir: f.cacheDir ?? defaultCacheDir(env), env, log, version: version() });
   process.stderr.write(`aep run: run ${runId} in ${store.locate(runPrefix(runId))}\n`);
   // one process at a time on a run: the run folder itself on disk; for an S3 store, a lock beside this machine's cache
-  // (two machines on one S3 run folder are not kept apart: the cloud starts one execution per run id)
+  // (two machines on one S3 run folder are kept apart by the run's lease, taken by Prepare)
   const lockDir = out.startsWith('s3://')
     ? join(f.cacheDir ?? defaultCacheDir(env), 'locks', createHash('sha256').update(`${out}|${runId}`).digest('hex').slice(0, 16))
     : join(out, runPrefix(runId));
   const lock = await acquireRunLock(lockDir, `aep run ${runId}`);
   const result = await runLocal({
     input: { config, runId },
-    deps,
+    // two machines (or processes) on one S3 run folder hold its lease under different ids; a dead one on this host is taken over
+    executionId: localExecutionId(hostname(), process.pid, runId),
+    deps: { ...deps, executionState: async (execution) => localExecutionState(execution, hostname(), processAlive) },
     generate: async (job) => {
       let last = '';
       const show = generatorOutput(process.stderr);

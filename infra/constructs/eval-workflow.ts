@@ -41,6 +41,11 @@ export interface EvalWorkflowProps {
 
 export class EvalWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * The state machine's name, a plain string (`<stack>-Evaluation`): a step function's own policy can name the
+   * executions (`execution:<name>:*`) without referring to the state machine, which refers to the function.
+   */
+  readonly stateMachineName: string;
 
   constructor(scope: Construct, id: string, props: EvalWorkflowProps) {
     super(scope, id);
@@ -122,7 +127,9 @@ export class EvalWorkflow extends Construct {
       .otherwise(judgeMode);
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.stateMachineName = `${Stack.of(this).stackName}-Evaluation`;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: this.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(prepare.next(outputsGiven)),
       timeout: Duration.hours(RUN_TIMEOUT_HOURS),
       tracingEnabled: true,

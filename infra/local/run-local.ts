@@ -41,6 +41,8 @@ export type LocalLambdaSource = (functionArn: string, stateName: string) => Loca
 
 export interface LocalRunOptions {
   input: { config: RunConfigInput; runId?: string };
+  /** The execution's id (`$$.Execution.Id`, which Prepare records and leases the run with); default `local:<run id>`. */
+  executionId?: string;
   /** What the step sources run with (required unless `lambdas` is given). */
   deps?: JudgeDeps;
   /** Runs generation for the job (the local stand-in for the GPU container); throws on failure. */
@@ -105,7 +107,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(options.input as Json, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
-    context: { Execution: { Name: options.input.runId ?? 'local', Id: `local:${options.input.runId ?? 'local'}` } } as never,
+    context: { Execution: { Name: options.input.runId ?? 'local', Id: options.executionId ?? `local:${options.input.runId ?? 'local'}` } } as never,
   });
   const watching = watch(execution.eventLogs, options.onState);
   try {

@@ -1,8 +1,14 @@
-/** BlobStore on a local directory (`file://`). Writes go to a temporary file renamed into place. */
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+/**
+ * BlobStore on a local directory (`file://`). Writes go to a temporary file renamed into place. Conditional writes:
+ * "absent" is atomic (a hard link, which fails when the name exists); "still has tag" (a content hash) compares then
+ * renames, which another process could slip between: one process at a time works on a local run folder (the run
+ * lock, `run-lock.ts`).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BlobStore } from '../ports.ts';
+import type { BlobStore, TaggedBlob, WriteCondition } from '../ports.ts';
 import { atomicWrite } from './assets.ts';
 
 export class FileBlobStore implements BlobStore {
@@ -35,6 +41,33 @@ export class FileBlobStore implements BlobStore {
     await atomicWrite(p, body);
   }
 
+  async getTagged(key: string): Promise<TaggedBlob | undefined> {
+    const body = await this.get(key);
+    return body && { body, tag: contentTag(body) };
+  }
+
+  async putIf(key: string, body: string | Uint8Array, condition: WriteCondition): Promise<boolean> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true });
+    if ('absent' in condition) {
+      const tmp = `${p}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(tmp, body);
+      try {
+        await link(tmp, p);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+    const current = await this.get(key);
+    if (!current || contentTag(current) !== condition.tag) return false;
+    await atomicWrite(p, body);
+    return true;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
     const walk = async (dir: string): Promise<void> => {
@@ -58,4 +91,8 @@ export class FileBlobStore implements BlobStore {
   locate(key: string): string {
     return this.path(key);
   }
+}
+
+function contentTag(body: Uint8Array): string {
+  return `"${createHash('sha256').update(body).digest('hex')}"`;
 }

@@ -1,5 +1,5 @@
 /** A view of a BlobStore under a key prefix (a run folder inside the results store). */
-import type { BlobStore, PutOptions } from '../ports.ts';
+import type { BlobStore, PutOptions, TaggedBlob, WriteCondition } from '../ports.ts';
 
 export class PrefixedBlobStore implements BlobStore {
   readonly url: string;
@@ -16,6 +16,14 @@ export class PrefixedBlobStore implements BlobStore {
 
   put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void> {
     return this.inner.put(this.prefix + key, body, options);
+  }
+
+  getTagged(key: string): Promise<TaggedBlob | undefined> {
+    return this.inner.getTagged(this.prefix + key);
+  }
+
+  putIf(key: string, body: string | Uint8Array, condition: WriteCondition, options?: PutOptions): Promise<boolean> {
+    return this.inner.putIf(this.prefix + key, body, condition, options);
   }
 
   async list(prefix: string): Promise<string[]> {

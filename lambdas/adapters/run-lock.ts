@@ -36,7 +36,8 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this host. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -83,7 +84,7 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = await readOwner(path);
-    if (owner && (owner.host !== me.host || alive(owner.pid))) throw new RunLockedError(path, owner);
+    if (owner && (owner.host !== me.host || processAlive(owner.pid))) throw new RunLockedError(path, owner);
     if (!owner) {
       // unreadable: a lock being written this instant, or one whose writer died mid-write long ago
       const age = await stat(path).then((st) => Date.now() - st.mtimeMs, () => Infinity);

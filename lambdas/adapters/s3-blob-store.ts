@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AepError } from '../core/errors.ts';
-import type { BlobStore, PutOptions } from '../ports.ts';
+import type { BlobStore, PutOptions, TaggedBlob, WriteCondition } from '../ports.ts';
 
 /** Thrown when a blob store operation fails (permissions, missing bucket, network). */
 export class BlobStoreError extends AepError {
@@ -101,6 +101,36 @@ export class S3BlobStore implements BlobStore {
         await new Upload({ client: this.client, params, partSize: this.partSize, queueSize: 4, leavePartsOnError: false }).done();
       }
     } catch (err) {
+      throw new BlobStoreError('put', this.locate(key), describe(err), { cause: err });
+    }
+  }
+
+  async getTagged(key: string): Promise<TaggedBlob | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      const body = res.Body ? Buffer.from(await res.Body.transformToByteArray()) : Buffer.alloc(0);
+      if (!res.ETag) throw new Error('the object has no ETag');
+      return { body, tag: res.ETag };
+    } catch (err) {
+      if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) &&
+        err.name !== 'NoSuchBucket') return undefined;
+      throw new BlobStoreError('get', this.locate(key), describe(err), { cause: err });
+    }
+  }
+
+  async putIf(key: string, body: string | Uint8Array, condition: WriteCondition, options: PutOptions = {}): Promise<boolean> {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      await this.client.send(new PutObjectCommand({
+        Bucket: this.bucket, Key: this.key(key), Body: bytes, ContentType: options.contentType, CacheControl: options.cacheControl,
+        ...('absent' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.tag }),
+      }));
+      return true;
+    } catch (err) {
+      // 412: the condition failed; 409: a concurrent conditional write to the same key won the race; 404 on IfMatch:
+      // the object the tag belonged to is gone
+      const status = err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : undefined;
+      if (status === 412 || status === 409 || (status === 404 && 'tag' in condition && (err as Error).name !== 'NoSuchBucket')) return false;
       throw new BlobStoreError('put', this.locate(key), describe(err), { cause: err });
     }
   }

@@ -106,3 +106,40 @@ describe.skipIf(!moto.available)('S3BlobStore (moto_server)', () => {
     await expect(store.put('../q/x', 'x')).rejects.toBeInstanceOf(BlobStoreError);
   });
 });
+
+/** Conditional writes, the same contract on S3 (moto) and on disk. */
+async function checkConditionalWrites(store: import('../../lambdas/ports.ts').BlobStore): Promise<void> {
+  const key = `lease-${Math.random().toString(36).slice(2)}.json`;
+  expect(await store.getTagged(key)).toBeUndefined();
+  // only one of many concurrent "create if absent" writes lands
+  const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putIf(key, `{"holder":${i}}`, { absent: true })));
+  expect(wins.filter(Boolean)).toHaveLength(1);
+  const first = (await store.getTagged(key))!;
+  expect(JSON.parse(first.body.toString('utf8')).holder).toBe(wins.indexOf(true));
+  // replacing needs the current tag: a stale tag loses, the current one wins once, and the tag changes
+  expect(await store.putIf(key, '{"holder":"b"}', { tag: first.tag })).toBe(true);
+  expect(await store.putIf(key, '{"holder":"c"}', { tag: first.tag })).toBe(false);
+  const second = (await store.getTagged(key))!;
+  expect(second.body.toString('utf8')).toBe('{"holder":"b"}');
+  expect(second.tag).not.toBe(first.tag);
+  expect(await store.putIf(key, '{"holder":"d"}', { absent: true })).toBe(false);
+  expect(await store.putIf(`missing-${key}`, '{}', { tag: second.tag })).toBe(false);
+}
+
+describe('conditional writes', () => {
+  it('on disk: create-if-absent is exclusive, replace-if-tag needs the current tag', async () => {
+    await checkConditionalWrites(new FileBlobStore(await mkdtemp(join(tmpdir(), 'aep-blob-if-'))));
+  });
+
+  it.skipIf(!moto.available)('on S3 (moto_server): IfNoneMatch and IfMatch', async () => {
+    const server = await startMoto();
+    const client = motoClient(server);
+    try {
+      const bucket = await createTestBucket(client);
+      await checkConditionalWrites(openBlobStore(`s3://${bucket}/leases/`, { s3Client: client }));
+    } finally {
+      client.destroy();
+      await server.stop();
+    }
+  });
+});

@@ -5,11 +5,12 @@
  * against the deployed bucket and state machine.
  */
 import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunManifest } from '../../lambdas/core/run/manifest.ts';
+import { RunConfigSchema, runIdFor } from '../../lambdas/core/run/run-config.ts';
 import type { TriggerOutcome } from '../../lambdas/services/workflow/start-run.ts';
 import { motoAvailability, motoClient, startMoto, type MotoServer } from '../support/moto.ts';
 import { importBundledHandler, setLambdaEnvironment, shippedAssembly, STACK_NAME, type ShippedAssembly } from '../support/shipped.ts';
@@ -123,5 +124,34 @@ describe.skipIf(!moto.available)('the stack deployed on an emulator', () => {
     const written = JSON.parse(body) as RunManifest;
     expect(written.status).toBe('failed');
     expect(written.failure).toMatchObject({ error: 'ExecutionEnded', stage: 'judge' });
+  });
+
+  it('one run, two executions (a console start racing the schedule): the second Prepare is refused while the first runs, and takes over once it has ended', async () => {
+    const fn = await deployedFunction('PrepareRun');
+    restoreEnv();
+    restoreEnv = setLambdaEnvironment(server.endpoint, fn.environment);
+    const prepare = await importBundledHandler<unknown, unknown>(assembly, 'PrepareRun');
+    const started = await Promise.all(['race-console', 'race-schedule'].map((name) =>
+      sfn.send(new StartExecutionCommand({ stateMachineArn: outputs.StateMachineArn!, name, input: '{}' }))));
+    const [a, b] = started.map((e) => e.executionArn!);
+    const config = { model: 'org/race-model', name: 'race' };
+    const runId = runIdFor(RunConfigSchema.parse(config));
+    const lease = async () => JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: outputs.BucketName!, Key: `runs/${runId}/lease.json` }))).Body!.transformToString()) as { execution: string };
+    // both Prepares at once: exactly one holds the run; the other stops with RunInProgressError (the winner goes on
+    // and fails later on its offline assets, which does not matter here)
+    const outcomes = await Promise.allSettled([a, b].map((execution) => prepare({ input: { config }, execution })));
+    const names = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : 'ok'));
+    expect(names.filter((n) => n === 'RunInProgressError')).toHaveLength(1);
+    const holder = (await lease()).execution;
+    const loser = holder === a ? b : a;
+    expect([a, b]).toContain(holder);
+    const refused = outcomes[[a, b].indexOf(loser)] as PromiseRejectedResult;
+    expect((refused.reason as Error).message).toContain(`is being evaluated by ${holder}`);
+    // while the holder runs, the loser keeps being refused; once it has ended, the loser takes the run over
+    await expect(prepare({ input: { config }, execution: loser })).rejects.toMatchObject({ name: 'RunInProgressError' });
+    await sfn.send(new StopExecutionCommand({ executionArn: holder, error: 'Aborted', cause: 'stopped by hand' }));
+    const retaken = await prepare({ input: { config }, execution: loser }).then(() => 'ok', (err: Error) => err.name);
+    expect(retaken).not.toBe('RunInProgressError');
+    expect((await lease()).execution).toBe(loser);
   });
 });

@@ -125,7 +125,8 @@ describe.skipIf(!!skip)('the shipped Lambda bundles', () => {
   it('a Judge Chunk stops before its Lambda times out, hands its rows back, and the state machine runs it again until done', async () => {
     const bucket = await lambdaEnvironment();
     const TIMEOUT_MS = 6_000;
-    judge.options.latencyMs = 200;
+    // 15 rows a chunk, one at a time, 0.4 s each: 6 s of judging per chunk, more than one turn of a 6 s Lambda allows
+    judge.options.latencyMs = 400;
     judge.answered.clear();
     // every invocation, timed: none may outlive the function's timeout
     const durations: number[] = [];
@@ -141,7 +142,7 @@ describe.skipIf(!!skip)('the shipped Lambda bundles', () => {
         }
       };
     };
-    const cfg = { model: MODEL, name: 'time-budget', maxInstances: 30, judge: { baseUrl: judge.baseUrl, concurrency: 2, chunkSize: 15, requestTimeoutSeconds: 1 }, assets: assetOverrides() };
+    const cfg = { model: MODEL, name: 'time-budget', maxInstances: 30, judge: { baseUrl: judge.baseUrl, concurrency: 1, chunkSize: 15, requestTimeoutSeconds: 1 }, assets: assetOverrides() };
     const { result, states } = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl, lambdas: timed, lambdaTimeoutMs: TIMEOUT_MS });
     judge.options.latencyMs = undefined;
     expect(result).toMatchObject({ status: 'SUCCEEDED' });

@@ -11,6 +11,7 @@ import { runGenerator } from '../../containers/generator/run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
 import { runLocal, type GenerationJob, type LocalLambdaSource, type LocalRunResult } from '../../infra/local/run-local.ts';
 import { synthLocalDefinition } from '../../infra/local/definition.ts';
+import type { ExecutionState } from '../../lambdas/services/workflow/run-lease.ts';
 import { fixturePath } from '../support/fixtures.ts';
 import { createTestBucket, motoClient, type MotoServer } from '../support/moto.ts';
 
@@ -62,16 +63,23 @@ export async function runWorkflow(options: {
   generate?: (job: GenerationJob) => Promise<void>;
   /** The Lambda functions' timeout (each invocation's remaining time counts down from it); default none. */
   lambdaTimeoutMs?: number;
+  /** The execution's id (the run's lease holder) and how Prepare learns whether another holder still runs. */
+  executionId?: string;
+  executionState?: (execution: string) => Promise<ExecutionState>;
 }): Promise<HarnessRun> {
   definition ??= synthLocalDefinition();
   const env = { ...options.moto.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1' };
   const store = openBlobStore(`s3://${options.bucket}/`, { env });
   const cacheDir = options.cacheDir ?? (await mkdtemp(join(tmpdir(), 'aep-wf-cache-')));
-  const deps = { ...localDeps({ store, cacheDir, env, version: 'test', log: { info: () => {}, warn: () => {}, error: () => {} } }), judgeScheduler: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 } };
+  const deps = {
+    ...localDeps({ store, cacheDir, env, version: 'test', log: { info: () => {}, warn: () => {}, error: () => {} } }), judgeScheduler: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 },
+    ...(options.executionState ? { executionState: options.executionState } : {}),
+  };
   const states: HarnessRun['states'] = [];
   const result = await runLocal({
     input: { config: options.config }, deps, definition, ...(options.lambdas ? { lambdas: options.lambdas } : {}), waitMs: 0, retryIntervalMs: 0,
     ...(options.lambdaTimeoutMs !== undefined ? { lambdaTimeoutMs: options.lambdaTimeoutMs } : {}),
+    ...(options.executionId !== undefined ? { executionId: options.executionId } : {}),
     generate: options.generate ?? (async (job) => {
       const lines: string[] = [];
       const code = await runGenerator({ env: { ...env, ...job.environment, AEP_CACHE_DIR: cacheDir, PROGRESS_INTERVAL_S: '3600' }, out: () => {}, err: (t) => lines.push(t), engine: { baseUrl: options.engineBaseUrl } });

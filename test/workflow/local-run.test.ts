@@ -170,6 +170,34 @@ describe.skipIf(!!skip)('the workflow run locally', () => {
     expect(await listKeys(s3, bucket, `runs/${runId}/judge/`)).toEqual(['batch.json', 'chunk-0000.json', 'chunk-0001.json'].map((f) => `runs/${runId}/judge/${f}`));
   });
 
+  it('two executions of one run at once: the second stops at Prepare, the first finishes, nothing generated or paid twice', async () => {
+    const bucket = await newBucket(s3);
+    const cfg = config({ maxInstances: 30, name: 'two-executions' });
+    const runId = runIdFor(RunConfigSchema.parse(cfg));
+    judge.options.latencyMs = 30;
+    judge.answered.clear();
+    const engineBefore = engine.requests.length;
+    let aRunning = true;
+    const executionState = async (e: string) => (e === 'arn:exec:a' && aRunning ? 'running' as const : 'ended' as const);
+    const a = runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl, executionId: 'arn:exec:a', executionState })
+      .finally(() => (aRunning = false));
+    // the second starts once the first holds the run (its Prepare took the lease)
+    for (let i = 0; i < 400 && !(await listKeys(s3, bucket, `runs/${runId}/lease.json`)).length; i++) await new Promise((r) => setTimeout(r, 25));
+    const b = await runWorkflow({ moto: s3, bucket, config: cfg, engineBaseUrl: engine.baseUrl, executionId: 'arn:exec:b', executionState });
+    expect(aRunning).toBe(true); // the second was refused while the first was still going
+    expect(b.result).toMatchObject({ status: 'FAILED', error: 'RunInProgressError' });
+    expect(b.result.status === 'FAILED' && b.result.cause).toContain('is being evaluated by arn:exec:a');
+    const first = await a;
+    judge.options.latencyMs = undefined;
+    expect(first.result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(engine.requests.length - engineBefore).toBe(30);
+    expect(maxPaidPerPrompt()).toBe(1);
+    // the refused execution left the run alone: its Record Failure did not mark the first one's run failed
+    const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
+    expect(manifest).toMatchObject({ status: 'succeeded', execution: 'arn:exec:a' });
+    expect(manifest.failure).toBeUndefined();
+  });
+
   it('resumes a failed run without repeating paid calls', async () => {
     const bucket = await newBucket(s3);
     const cfg = config({ maxInstances: 50, name: 'resume-model' });

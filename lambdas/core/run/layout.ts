@@ -5,6 +5,8 @@ export const RUNS_PREFIX = 'runs/';
 
 export const RUN_FILES = {
   manifest: 'manifest.json',
+  /** Which execution works on the run (`services/workflow/run-lease.ts`), written with conditional writes. */
+  lease: 'lease.json',
   config: 'config.json',
   evalSet: 'inputs/eval_set.json',
   judgeTemplate: 'inputs/judge_template.txt',

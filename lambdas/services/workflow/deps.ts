@@ -23,4 +23,6 @@ export interface WorkflowDeps {
   versions: { pipeline: string; node: string };
   /** Runs LC bootstrap replicates (default: in this thread). */
   replicateRunner?: ReplicateRunner;
+  /** Whether an execution (a lease holder, `run-lease.ts`) still runs; without it, another holder is `unknown`. */
+  executionState?: (execution: string) => Promise<import('./run-lease.ts').ExecutionState>;
 }

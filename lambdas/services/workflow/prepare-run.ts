@@ -12,6 +12,7 @@ import { finishStage, newManifest, restartManifest, startStage, type RunManifest
 import { RunConfigSchema, runIdFor, type RunConfig, type RunConfigInput } from '../../core/run/run-config.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { BudgetExceededError, judgeCostBound, type CostBound } from './budget.ts';
+import { takeRunLease } from './run-lease.ts';
 import { presetOf, type JudgeDeps } from './judge-step.ts';
 import { checkJudgeModel, type PreflightResult } from '../judge/preflight.ts';
 import { OPENAI_BASE_URL } from '../../core/judge/presets.ts';
@@ -55,6 +56,12 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
   const prefix = runPrefix(runId);
   const run = new RunFolder(deps.store, prefix);
   const now = () => deps.now().toISOString();
+
+  // one execution at a time on the run: a second one stops here, before it writes or pays anything
+  if (event.execution) {
+    const { takenOver } = await takeRunLease({ store: run.store, runUrl: run.url, execution: event.execution, now: deps.now, executionState: deps.executionState });
+    if (takenOver) deps.log.warn('run lease taken over from an execution that ended', { runId, previous: takenOver.execution, since: takenOver.takenAt });
+  }
 
   const existing = await run.manifest();
   let manifest: RunManifest = existing

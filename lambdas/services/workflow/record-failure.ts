@@ -3,7 +3,7 @@
  * one if the run failed before Prepare wrote it), then the state machine fails with the same one-line reason.
  */
 import { ALPACA_EVAL_COMMIT } from '../../core/assets-catalog.ts';
-import { runPrefix } from '../../core/run/layout.ts';
+import { RUN_FILES, runPrefix } from '../../core/run/layout.ts';
 import { failManifest, newManifest } from '../../core/run/manifest.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../core/run/run-config.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -64,6 +64,11 @@ export async function recordFailure(deps: WorkflowDeps, event: RecordFailureEven
   const now = deps.now().toISOString();
   const error = state.failure?.Error ?? 'Error';
   const cause = stuckRunnableReason(state.failure?.Cause, event.runnableTimeoutMinutes) ?? describeCause(state.failure?.Cause);
+  if (error === 'RunInProgressError') {
+    // this execution found another one working on the run: the run and its manifest are that one's, not ours
+    deps.log.error('run not started: another execution holds it', { runId, cause });
+    return { error, cause, manifest: run.store.locate(RUN_FILES.manifest) };
+  }
   const existing = await run.manifest();
   const base = existing ?? newManifest({
     runId, config, now,
