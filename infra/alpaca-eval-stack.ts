@@ -41,18 +41,19 @@ export class AlpacaEvalStack extends Stack {
 
     const generation = new GenerationBatch(this, 'Generation', { gpu: config.gpu, bucket, hfTokenSecret: hfToken, image: props.generatorImage });
 
-    const { runs, judgeCache, reports, checkpoints } = BUCKET_PREFIXES;
+    const { runs, judgeCache, reports, checkpoints, judging } = BUCKET_PREFIXES;
     const fn = (id: string, handler: string, description: string, access: BucketAccess, opts: { timeout?: Duration; memorySize?: number; extraFiles?: string[]; tokenizers?: boolean } = {}) =>
       new EvalFunction(this, id, { handler, description, ...opts }).bindBucket(bucket, access);
     // Prepare reads the user's outputs or checkpoint wherever they are in the bucket; every step writes only its run folder.
     const prepare = fn('PrepareRun', 'prepare', 'Creates the run folder: config, assets, manifest, judge plan; checks the judge model', { read: 'bucket', write: [runs] }, { tokenizers: true }) // it counts prompt tokens for the budget check
       .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
     const judgeAccess = { read: [runs, judgeCache], write: [runs, judgeCache] };
-    const judgeChunk = fn('JudgeChunk', 'judge-chunk', 'Judges one chunk of rows with the OpenAI judge (cached, retried)', judgeAccess, { timeout: Duration.minutes(15) })
+    // a chunk turn writes its run's judging heartbeat and reads the others' (concurrent runs share the rate limits)
+    const judgeChunk = fn('JudgeChunk', 'judge-chunk', 'Judges one chunk of rows with the OpenAI judge (cached, retried)', { read: [runs, judgeCache, judging], write: [runs, judgeCache, judging] }, { timeout: Duration.minutes(15) })
       .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
     const judgeBatch = fn('JudgeBatch', 'judge-batch', 'Submits and collects an OpenAI Batch API judge job', judgeAccess, { timeout: Duration.minutes(15) })
       .bindSecret(openAiKey, 'OPENAI_SECRET_ARN');
-    const aggregate = fn('Aggregate', 'aggregate', 'Merges judge chunks; computes win rate, LC win rate and the leaderboard', { read: [runs], write: [runs] }, { memorySize: 2048, timeout: Duration.minutes(5) });
+    const aggregate = fn('Aggregate', 'aggregate', 'Merges judge chunks; computes win rate, LC win rate and the leaderboard', { read: [runs], write: [runs, judging] }, { memorySize: 2048, timeout: Duration.minutes(5) }); // it ends its run's judging heartbeat
     const report = fn('RenderReport', 'report', 'Renders the HTML report and publishes it under reports/', { read: [runs, reports], write: [runs, reports] }, {
       memorySize: 1024, extraFiles: [`node_modules/chart.js/dist/${CHART_JS_FILE}`],
     });
@@ -63,7 +64,6 @@ export class AlpacaEvalStack extends Stack {
       functions: { prepare: prepare.fn, judgeChunk: judgeChunk.fn, judgeBatch: judgeBatch.fn, aggregate: aggregate.fn, report: report.fn, recordFailure: recordFailure.fn },
       jobQueue: generation.jobQueue,
       jobDefinition: generation.jobDefinition,
-      parallelChunks: config.judge.parallelChunks,
       runnableTimeoutMinutes: config.gpu.runnableTimeoutMinutes,
     });
 

@@ -31,8 +31,6 @@ export interface EvalWorkflowProps {
   functions: EvalWorkflowFunctions;
   jobQueue: batch.IJobQueue;
   jobDefinition: batch.IJobDefinition;
-  /** Chunks judged at once. */
-  parallelChunks: number;
   /** Minutes after which Batch cancels a generator job stuck in RUNNABLE (named in the recorded failure). */
   runnableTimeoutMinutes?: number;
   /** Seconds between polls of an OpenAI batch. */
@@ -97,7 +95,8 @@ export class EvalWorkflow extends Construct {
     const judgeChunks = onFailure(new sfn.Map(this, STATES.judgeChunks, {
       stateName: STATES.judgeChunks,
       itemsPath: '$.run.chunks',
-      maxConcurrency: props.parallelChunks,
+      // the run's own setting: its chunks divide the judge's rate limits by it (`schedulerOf`)
+      maxConcurrencyPath: sfn.JsonPath.stringAt('$.run.config.judge.parallelChunks'),
       itemSelector: { 'runPrefix.$': '$.run.runPrefix', 'chunk.$': '$$.Map.Item.Value' },
       resultSelector: { 'chunks.$': '$[*].result' },
       resultPath: '$.judge',

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { JUDGING_PREFIX } from '../../lambdas/core/run/layout.ts';
 
 export const BUCKET_PREFIXES = {
   runs: 'runs/',
@@ -12,6 +13,8 @@ export const BUCKET_PREFIXES = {
   judgeCache: 'cache/judge/',
   assetCache: 'cache/assets/',
   reports: 'reports/',
+  /** Runs judging now, so that concurrent runs share the judge's rate limits. */
+  judging: JUDGING_PREFIX,
 } as const;
 
 export interface ResultsBucketProps {
@@ -46,6 +49,7 @@ export class ResultsBucket extends Construct {
       lifecycleRules: [
         { id: 'JudgeCache', prefix: BUCKET_PREFIXES.judgeCache, expiration: Duration.days(props.judgeCacheDays), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'AssetCache', prefix: BUCKET_PREFIXES.assetCache, expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(1) },
+        { id: 'Judging', prefix: BUCKET_PREFIXES.judging, expiration: Duration.days(2), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'OldVersions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });

@@ -180,9 +180,9 @@ describe('AlpacaEvalStack', () => {
         return { read: [...read].sort(), write: [...write].sort() };
       };
       expect(s3Of('PrepareRun')).toEqual({ read: ['*'], write: ['runs/*'] });
-      expect(s3Of('JudgeChunk')).toEqual({ read: ['cache/judge/*', 'runs/*'], write: ['cache/judge/*', 'runs/*'] });
+      expect(s3Of('JudgeChunk')).toEqual({ read: ['cache/judge/*', 'judging/*', 'runs/*'], write: ['cache/judge/*', 'judging/*', 'runs/*'] });
       expect(s3Of('JudgeBatch')).toEqual({ read: ['cache/judge/*', 'runs/*'], write: ['cache/judge/*', 'runs/*'] });
-      expect(s3Of('Aggregate')).toEqual({ read: ['runs/*'], write: ['runs/*'] });
+      expect(s3Of('Aggregate')).toEqual({ read: ['runs/*'], write: ['judging/*', 'runs/*'] });
       expect(s3Of('RenderReport')).toEqual({ read: ['reports/*', 'runs/*'], write: ['reports/*', 'runs/*'] });
       expect(s3Of('RecordFailure')).toEqual({ read: ['runs/*'], write: ['reports/index.html*', 'runs/*'] });
       expect(s3Of('StartRun')).toEqual({ read: ['checkpoints/*', 'runs/*'], write: ['runs/*'] });
@@ -240,18 +240,25 @@ describe('AlpacaEvalStack', () => {
       expect(env[0]).toEqual({ Name: 'RUN_URL', 'Value.$': '$.run.generationEnv.RUN_URL' });
     });
 
-    it('judges chunks in a bounded Map whose task retries rows that still failed', () => {
+    it('judges chunks in a Map bounded by the run\'s parallelChunks, whose task retries rows that still failed and loops until its chunk is done', () => {
       const map = (synthLocalDefinition().definition.States as Record<string, Record<string, unknown>>)[STATES.judgeChunks]!;
       expect(map.Type).toBe('Map');
-      expect(map.MaxConcurrency).toBe(4);
+      // the bound its chunks divide the rate limits by (schedulerOf): the run's own setting, not the stack's
+      expect(map.MaxConcurrencyPath).toBe('$.run.config.judge.parallelChunks');
+      expect(map.MaxConcurrency).toBeUndefined();
+      const states = (map.ItemProcessor as { States: Record<string, Record<string, unknown>> }).States;
+      expect(states[STATES.judgeChunk]!.Next).toBe(STATES.chunkDone);
+      expect(states[STATES.chunkDone]).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.result.done', BooleanEquals: false, Next: STATES.judgeChunk }], Default: STATES.chunkJudged });
       expect(map.ItemsPath).toBe('$.run.chunks');
       const task = ((map.ItemProcessor as { States: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] }> }).States)[STATES.judgeChunk]!;
       expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['JudgeRowsFailedError', 'JudgeQuotaError'], MaxAttempts: 3 })]));
     });
 
-    it('takes its chunk parallelism from cdk.json context', () => {
-      const map = (synthLocalDefinition({ judge: { parallelChunks: 9 } }).definition.States as Record<string, Record<string, unknown>>)[STATES.judgeChunks]!;
-      expect(map.MaxConcurrency).toBe(9);
+    it('hands cdk.json\'s chunk parallelism to the runs it triggers (the Map reads it from the run)', () => {
+      const fn = built.template.findResources('AWS::Lambda::Function');
+      const trigger = Object.values(fn).find((r) => (r.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables?.AEP_STACK_CONFIG);
+      const config = JSON.parse(String((trigger!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables.AEP_STACK_CONFIG)) as { judge: { parallelChunks: number } };
+      expect(config.judge.parallelChunks).toBe(4);
     });
   });
 

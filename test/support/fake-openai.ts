@@ -17,6 +17,8 @@ export interface FakeChatRequest {
   promptKey: string;
   /** 0-based arrival number among chat requests. */
   n: number;
+  /** Arrival time (`performance.now()`). */
+  at: number;
   headers: RecordedRequest['headers'];
 }
 
@@ -206,7 +208,7 @@ function runBatch(b: FakeBatch, state: BatchState, options: FakeOpenAIOptions, p
       errors.push(JSON.stringify({ id, custom_id: customId, response: { status_code: fault.status, request_id: id, body: { error } }, error: null }));
       return;
     }
-    const req: FakeChatRequest = { body, promptKey: JSON.stringify(body.messages), n: -1, headers: {} };
+    const req: FakeChatRequest = { body, promptKey: JSON.stringify(body.messages), n: -1, at: performance.now(), headers: {} };
     const response = { status_code: 200, request_id: id, body: completionBody(body, answerFor(options, req, 'normal'), i) };
     out.push(JSON.stringify({ id, custom_id: customId, response, error: null }));
     paid(req.promptKey);
@@ -330,7 +332,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     } catch {
       return apiError(res, 400, 'invalid JSON body');
     }
-    const req: FakeChatRequest = { body, promptKey: JSON.stringify(body.messages), n: chatRequests.length, headers: rec.headers };
+    const req: FakeChatRequest = { body, promptKey: JSON.stringify(body.messages), n: chatRequests.length, at: performance.now(), headers: rec.headers };
     chatRequests.push(req);
     if (o.apiKey !== undefined && rec.headers.authorization !== `Bearer ${o.apiKey}`) {
       return apiError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');

@@ -3,6 +3,9 @@
  */
 export const RUNS_PREFIX = 'runs/';
 
+/** Where each run that is judging says so (`services/workflow/judge-share.ts`): one object per run, at the store's root. */
+export const JUDGING_PREFIX = 'judging/';
+
 export const RUN_FILES = {
   manifest: 'manifest.json',
   /** Which execution works on the run (`services/workflow/run-lease.ts`), written with conditional writes. */

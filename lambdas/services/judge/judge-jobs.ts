@@ -12,7 +12,7 @@ import { runBatchPhase } from './batch-phase.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { cacheEntryOf, judgementFromCache, judgementFromOutcome } from './judgement.ts';
 import { newJudgeTally, type JudgeTally } from './progress.ts';
-import { LATE_ANSWER_GRACE_MS, newSchedulerStats, runScheduled, type SchedulerSettings, type SchedulerTask } from './scheduler.ts';
+import { LATE_ANSWER_GRACE_MS, newSchedulerStats, rateControlFor, runScheduled, type SchedulerSettings, type SchedulerTask } from './scheduler.ts';
 import type { BatchJudgeClient, JudgeAttemptOutcome, JudgeCache, JudgeClient, KeyJudgement, RawCompletion } from './types.ts';
 
 export interface BatchModeOptions {
@@ -134,6 +134,8 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
   };
 
   const stats = newSchedulerStats();
+  // one budget for the probe and the rest: the probe's request counts against the same RPM/TPM
+  const control = rateControlFor(options.scheduler, clock);
   const runRealTime = async (keys: readonly string[]) => {
     tally.phase = 'real-time';
     tally.scheduler = stats;
@@ -166,6 +168,7 @@ export async function judgeJobs(options: JudgeJobsOptions): Promise<JudgeJobsRes
       onRetry: () => report(),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(drainAt !== undefined ? { drainAt } : {}),
+      control,
     });
   };
   const outOfTime = () => drainAt !== undefined && clock.now() >= drainAt;

@@ -105,6 +105,16 @@ export interface RunScheduledOptions<T> {
    * the caller, nothing cancelled that may already be paid for).
    */
   drainAt?: number;
+  /**
+   * The rate control to admit attempts with, shared by consecutive runs over one budget (a probe, then the rest);
+   * default: a new one from `settings`.
+   */
+  control?: RateControl;
+}
+
+/** A rate control for `settings` (see `RunScheduledOptions.control`). */
+export function rateControlFor(settings: SchedulerSettings, clock: Clock): RateControl {
+  return new RateControl({ concurrency: settings.concurrency, rpm: settings.rpm, tpm: settings.tpm, clock, congestionShare: settings.congestionShare });
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -138,9 +148,7 @@ export async function runScheduled<T>(options: RunScheduledOptions<T>): Promise<
   const policy: RetryPolicy = {
     maxAttempts: s.maxAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, maxRetryAfterMs: s.maxRetryAfterMs,
   };
-  const control = new RateControl({
-    concurrency: s.concurrency, rpm: s.rpm, tpm: s.tpm, clock, congestionShare: s.congestionShare,
-  });
+  const control = options.control ?? rateControlFor(s, clock);
   const ready: Entry<T>[] = options.tasks.map((task) => ({ task, attempts: 0, failures: 0, rateLimits: 0, sentAt: 0 }));
   const running = new Set<Promise<void>>();
   const stop = new AbortController();

@@ -14,6 +14,7 @@ import { runInputs } from './run-assets.ts';
 import { runCalibration } from './run-calibration.ts';
 import { driftWarning, type DriftCheck } from '../../core/calibration/drift.ts';
 import { RunFolder } from './run-store.ts';
+import { judgingDone } from './judge-share.ts';
 import { settleGeneration } from './generation-stage.ts';
 
 export interface AggregateEvent {
@@ -61,6 +62,7 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
   let manifest: RunManifest = startStage(await run.requireManifest(), 'aggregate', now());
 
   const chunks = await readChunks(run);
+  await judgingDone(deps.store, manifest.runId, deps.now()); // the judge's rate goes back to the runs still judging
   const rows = chunks.flatMap((c) => c.rows);
   const failed = rows.filter((r) => typeof r.judge_error === 'string');
   if (failed.length > 0) throw new Error(`${failed.length} annotation rows have no judgement (first: ${String(failed[0]!.judge_error)}); rerun the run to retry them`);

@@ -18,6 +18,7 @@ import { runInputs } from './run-assets.ts';
 import { RunFolder } from './run-store.ts';
 import { runCalibration } from './run-calibration.ts';
 import { judgeDriftSample } from '../calibrate.ts';
+import { judgingRuns } from './judge-share.ts';
 
 /** Judge access on top of the workflow's dependencies. */
 export interface JudgeDeps extends WorkflowDeps {
@@ -53,12 +54,12 @@ export function presetOf(config: RunConfig): JudgePreset {
 }
 
 /**
- * One chunk's scheduler settings. Up to `parallelChunks` chunks run at once (the Map state's MaxConcurrency), so each
- * gets that share of the run's RPM/TPM: together they stay within the configured limits. (Two executions of different
- * runs at once each count against their own limits.)
+ * One chunk's scheduler settings. Up to `parallelChunks` chunks run at once (the Map state's MaxConcurrency), and
+ * `runs` runs are judging at once (`judge-share.ts`), so each chunk gets its share of the configured RPM/TPM: together
+ * they stay within the limits.
  */
-export function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
-  const share = (limit: number | undefined) => (limit === undefined ? undefined : limit / config.judge.parallelChunks);
+export function schedulerOf(config: RunConfig, overrides: Partial<SchedulerSettings> = {}, runs = 1): SchedulerSettings {
+  const share = (limit: number | undefined) => (limit === undefined ? undefined : limit / (config.judge.parallelChunks * runs));
   return {
     ...DEFAULT_SCHEDULER_SETTINGS, maxAttempts: 6, attemptTimeoutMs: config.judge.requestTimeoutSeconds * 1000, ...overrides,
     concurrency: config.judge.concurrency, rpm: share(config.judge.rpm), tpm: share(config.judge.tpm),
@@ -89,6 +90,8 @@ export interface JudgeRowsOptions {
   extraPaid?: Parameters<typeof statsOf>[1] | undefined;
   /** `Date.now()` time by which the rows must be judged and the file written (see `chunkTimeBudgetMs`); default none. */
   deadline?: number | undefined;
+  /** Runs judging at once, this one included (`judge-share.ts`): the chunk's rate share is divided by it. */
+  runs?: number | undefined;
 }
 
 /** A chunk file and what this invocation did. */
@@ -117,7 +120,7 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   const end = chunk.last ? prepared.jobs.length : Math.min(chunk.end, prepared.jobs.length);
   const rowIndices = Array.from({ length: Math.max(0, end - chunk.start) }, (_, i) => chunk.start + i);
   const result = await judgeRun({
-    ...common, prepared, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
+    ...common, prepared, rowIndices, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler, options.runs),
     preflight: { baseUrl: config.judge.baseUrl ?? OPENAI_BASE_URL },
     // what loading took is spent: the judge gets what is left
     ...(options.deadline !== undefined ? { timeBudgetMs: options.deadline - Date.now() } : {}),
@@ -153,9 +156,12 @@ export async function judgeChunkStep(deps: JudgeDeps, event: JudgeChunkEvent, op
   if (sameChunk && existing.stats.failed === 0) {
     return { ...existing.stats, chunk: event.chunk.index, reused: true, done: true, deferred: 0 };
   }
+  // this turn's share of the judge's rate: the runs judging now, this one included
+  const runs = await judgingRuns(deps.store, (await run.requireManifest()).runId, deps.now());
   // what earlier invocations of this chunk paid (now cached) still counts as paid; chunk 0 also pays the drift sample
-  const paid = sameChunk ? paidOf(existing.stats) : event.chunk.index === 0 ? await driftWatch(deps, run) : undefined;
-  const { file, deferred } = await judgeRows(deps, run, event.chunk, { extraPaid: paid, deadline });
+  const paid = sameChunk ? paidOf(existing.stats) : event.chunk.index === 0 ? await driftWatch(deps, run, runs) : undefined;
+  const { file, deferred } = await judgeRows(deps, run, event.chunk, { extraPaid: paid, deadline, runs });
+  if (runs > 1) deps.log.info('judge rate shared with other runs', { chunk: event.chunk.index, runs });
   return { ...file.stats, chunk: event.chunk.index, reused: false, done: deferred === 0, deferred };
 }
 
@@ -168,7 +174,7 @@ function paidOf(stats: JudgeChunkStats): NonNullable<JudgeRowsOptions['extraPaid
  * Drift watch (with chunk 0, once per run): when the run's calibration stores a drift sample, re-judges it with the
  * run's judge and writes `judge/drift.json`; Aggregate turns a drift into a warning. Its paid rows count in chunk 0.
  */
-async function driftWatch(deps: JudgeDeps, run: RunFolder): Promise<Parameters<typeof statsOf>[1] | undefined> {
+async function driftWatch(deps: JudgeDeps, run: RunFolder, runs: number): Promise<Parameters<typeof statsOf>[1] | undefined> {
   const calibration = await runCalibration(run);
   const sample = calibration?.doc.drift_sample;
   if (!sample) return undefined;
@@ -176,7 +182,7 @@ async function driftWatch(deps: JudgeDeps, run: RunFolder): Promise<Parameters<t
   const config = manifest.config;
   const preset = presetOf(config);
   const { check, summary } = await judgeDriftSample(sample, {
-    assets: runInputs(run, manifest), preset, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler),
+    assets: runInputs(run, manifest), preset, client: await deps.judgeClient(preset, config), cache: deps.judgeCache, scheduler: schedulerOf(config, deps.judgeScheduler, runs),
   });
   await run.putJson(RUN_FILES.drift, { ...check, requests: summary.requests, cached: summary.cached, cost_usd: summary.costUsd });
   deps.log.info('drift sample judged', { drift: check.drift, t: check.t, paid: summary.judged });
