@@ -118,7 +118,8 @@ async function run(f: RunFlags): Promise<void> {
   const env = process.env;
   await preflight(f, env);
   // a judge engine of our own is there to be saturated: more judge requests in flight per chunk unless told
-  const config = RunConfigSchema.parse(await runConfigFromFlags(f.judgeEngine && f.judgeConcurrency === undefined ? { ...f, judgeConcurrency: 64 } : f));
+  const config = RunConfigSchema.parse(await runConfigFromFlags(f.judgeEngine && f.judgeConcurrency === undefined
+    ? { ...f, judgeConcurrency: (await import('../../lambdas/adapters/vllm-judge-engine.ts')).ENGINE_JUDGE_CONCURRENCY } : f));
   const runId = runIdFor(config);
   const out = f.out.startsWith('s3://') ? f.out : resolve(f.out);
   if (!out.startsWith('s3://')) await mkdir(out, { recursive: true });

@@ -58,6 +58,12 @@ export function judgeServeOptions(preset: JudgePreset, o: JudgeEngineOptions = {
   };
 }
 
+/**
+ * Judge requests in flight against an engine of our own (per judge run or chunk): enough to keep vLLM's continuous
+ * batching full; a request costs the engine a prefill and one token, so more waiting requests only queue there.
+ */
+export const ENGINE_JUDGE_CONCURRENCY = 64;
+
 /** What the engine did, for the run's summary (GPU time is `upMs × gpus`). */
 export interface JudgeEngineUsage {
   started: boolean;

@@ -59,7 +59,8 @@ export interface FakeEngine {
   requests: FakeEngineRequest[];
   /** Options; tests may change faults and modes between runs. */
   options: FakeEngineOptions;
-  stats: { tokensServed: number; maxInFlight: number };
+  /** `work`: capacity used by answered requests (output tokens + promptTokenCost × prompt tokens). */
+  stats: { tokensServed: number; maxInFlight: number; work: number };
   close(): Promise<void>;
 }
 
@@ -185,7 +186,7 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
   const requests: FakeEngineRequest[] = [];
   const sockets = new Set<Socket>();
   const scheduler = new TokenScheduler(options);
-  const stats = { tokensServed: 0, maxInFlight: 0 };
+  const stats = { tokensServed: 0, maxInFlight: 0, work: 0 };
 
   async function generate(path: string, body: Record<string, any>, res: ServerResponse): Promise<void> {
     const chat = path === '/v1/chat/completions';
@@ -211,12 +212,14 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     const tokens = Math.min(wanted, Number(body.max_tokens ?? 16));
     const promptTokens = Math.ceil((chat ? (body.messages ?? []).reduce((n: number, m: any) => n + String(m?.content ?? '').length, 0) : prompt.length) / 4);
     if (options.firstTokenLatencyMs) await new Promise((r) => setTimeout(r, options.firstTokenLatencyMs));
-    const job = scheduler.run(tokens + (options.promptTokenCost ?? 0) * promptTokens);
+    const work = tokens + (options.promptTokenCost ?? 0) * promptTokens;
+    const job = scheduler.run(work);
     res.on('close', job.cancel);
     stats.maxInFlight = Math.max(stats.maxInFlight, scheduler.maxActive);
     await job.finished;
     if (res.destroyed) return;
     stats.tokensServed += tokens;
+    stats.work += work;
     if (judge) {
       const top = (options.judgeTopLogprobs ?? engineJudgeTopLogprobs)(JSON.stringify(body.messages)).slice(0, Number(body.top_logprobs ?? 0));
       const entry = (t: TopLogprob) => ({ token: t.token, logprob: t.logprob, bytes: [...Buffer.from(t.token, 'utf8')] });
