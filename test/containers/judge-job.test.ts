@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJudgeJob } from '../../containers/judge/build.ts';
+import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
+import type { BlobStore } from '../../lambdas/ports.ts';
+import { createTestBucket, motoAvailability, motoClient, startMoto, type MotoServer } from '../support/moto.ts';
 import { judgeChunkKey, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { prepareRun } from '../../lambdas/services/workflow/prepare-run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
@@ -49,11 +52,11 @@ function runJob(env: Record<string, string>, { bundle, onStart }: { bundle?: str
 }
 
 /** A run folder as PrepareRun leaves it for the judge: config with the open-weights judge, inputs, model outputs. */
-async function preparedRun(): Promise<{ results: string; runId: string }> {
+async function preparedRun(store?: BlobStore): Promise<{ results: string; runId: string }> {
   const results = await mkdtemp(join(work, 'results-'));
   const outputs = join(results, '..', `outputs-${Date.now()}.json`);
   await writeFile(outputs, readFixtureText(OUTPUTS));
-  const deps = localDeps({ store: new FileBlobStore(results), cacheDir: join(work, 'assets'), env: { AEP_OFFLINE: '1' }, log: { info() {}, warn() {}, error() {} }, version: 'test' });
+  const deps = localDeps({ store: store ?? new FileBlobStore(results), cacheDir: join(work, 'assets'), env: { AEP_OFFLINE: '1' }, log: { info() {}, warn() {}, error() {} }, version: 'test' });
   const { judgeClient: _none, ...withoutJudge } = deps; // no judge preflight against an endpoint here
   const r = await prepareRun(withoutJudge as typeof deps, { input: { config: {
     model: 'alpaca-7b', modelOutputs: outputs, maxInstances: ROWS, assets: assetOverrides(),
@@ -176,4 +179,61 @@ describe.skipIf(missing.length > 0)('judge job', () => {
     expect(badPlan.stderr).toMatch(/aep-judge: .*judge\/plan\.json: chunks\[0\] must have integer index, start, end and boolean last/);
     expect(engine.requests.length).toBe(before);
   }, 60_000);
+});
+
+const moto = motoAvailability();
+describe.skipIf(missing.length > 0 || !moto.available)('judge job on S3', () => {
+  let s3: MotoServer;
+  let engine: FakeEngine;
+  beforeAll(async () => {
+    s3 = await startMoto();
+    engine = await startFakeEngine({ models: [MODEL], capacityTokensPerSecond: 400, perTokenLatencyMs: 8, promptTokenCost: 0.02 });
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.close();
+    await s3?.stop();
+  });
+
+  it('reads the run and its plan from s3://, and after a hard kill (SIGKILL) the rerun judges only the uncached rows', async () => {
+    // Prepare: a run prepared in a bucket
+    const client = motoClient(s3);
+    const bucket = await createTestBucket(client, 'aep-judge-job');
+    client.destroy();
+    const store = openBlobStore(`s3://${bucket}/`, { env: s3.env });
+    const { runId } = await preparedRun(store);
+    const env = { ...s3.env, RESULTS_URL: `s3://${bucket}`, RUN_ID: runId, JUDGE_BASE_URL: engine.baseUrl } as Record<string, string>;
+    const cached = async () => (await store.list('cache/judge/v1/')).filter((k) => k.endsWith('.json')).length;
+    const first = engine.requests.length;
+    const before = engine.stats.tokensServed;
+    // Act: kill -9 once 25 rows are answered
+    const killed = await runJob(env, {
+      onStart: (pid) => {
+        const timer = setInterval(() => {
+          if (engine.stats.tokensServed - before >= 25) {
+            clearInterval(timer);
+            process.kill(pid, 'SIGKILL');
+          }
+        }, 10);
+      },
+    });
+    const cachedAfterKill = await cached();
+    const firstRequests = engine.requests.slice(first).map((r) => JSON.stringify(r.body.messages));
+    const second = engine.requests.length;
+    const rerun = await runJob(env);
+    const rerunRequests = engine.requests.slice(second).map((r) => JSON.stringify(r.body.messages));
+    // Assess
+    expect(killed.signal).toBe('SIGKILL');
+    expect(cachedAfterKill).toBeGreaterThanOrEqual(10);
+    expect(cachedAfterKill).toBeLessThan(ROWS - 10);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const distinct = new Set([...firstRequests, ...rerunRequests]);
+    expect(new Set(rerunRequests).size).toBe(rerunRequests.length);
+    expect(rerunRequests.length).toBe(distinct.size - cachedAfterKill);
+    expect(await cached()).toBe(distinct.size);
+    console.log(`judge job on S3: ${cachedAfterKill} rows cached at the kill, ${rerunRequests.length} judged by the rerun, ${distinct.size} distinct prompts`);
+    const job = JSON.parse((await store.get(`${runPrefix(runId)}judge/engine-job.json`))!.toString('utf8'));
+    expect(job).toMatchObject({ rows: ROWS, failed: 0, paid: rerunRequests.length });
+    const chunkKeys = (await store.list(`${runPrefix(runId)}judge/`)).filter((k) => /chunk-\d{4}\.json$/.test(k));
+    expect(chunkKeys).toHaveLength(6);
+  }, 120_000);
 });
