@@ -12,15 +12,23 @@
  * The engine's capacity for the run is (work of every answered request) / C seconds; the ratio is that over the
  * judge's wall time (which includes the first-row probe, judged alone before the others, and the tail when fewer
  * than 16 requests remain), i.e. judged rows/s ÷ the engine's rows/s. Target ≥ 0.95.
- * A second run with 8 in flight on 200 rows shows an unsaturated engine.
+ * A second run with 8 in flight on 200 rows shows an unsaturated engine. A third judges the same 805 rows as the judge
+ * job does (containers/judge: a run folder prepared by PrepareRun, one judging pass with 64 in flight, then the Judge
+ * Chunk step writes the 17 chunk files from the cache): the ratio over the judging pass, and over the whole job (the
+ * chunk files add a fixed second or two of CPU work, small beside minutes of real judging, large beside this
+ * compressed 17 s run).
  *
  * Inputs: the 805 reference rows and alpaca-7b's outputs from the fixtures (AEP_FIXTURES); never committed.
  * Run: AEP_FIXTURES=/path/to/alpacaeval npx tsx bench/judge-engine.bench.ts
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runJudgeJob } from '../containers/judge/run.ts';
+import { localDeps } from '../infra/local/local-deps.ts';
 import { AssetResolver } from '../lambdas/adapters/assets.ts';
+import { FileBlobStore } from '../lambdas/adapters/file-blob-store.ts';
+import { prepareRun } from '../lambdas/services/workflow/prepare-run.ts';
 import { BlobJudgeCache } from '../lambdas/adapters/judge-cache.ts';
 import { OpenAIJudgeClient } from '../lambdas/adapters/openai-judge-client.ts';
 import { ENGINE_JUDGE_CONCURRENCY } from '../lambdas/adapters/vllm-judge-engine.ts';
@@ -68,11 +76,55 @@ async function run(concurrency: number, rows?: number): Promise<void> {
   }
 }
 
+/** The judge job over a prepared run folder of the same 805 rows. */
+async function runJob(): Promise<void> {
+  const engine = await startFakeEngine({
+    models: [preset.model], capacityTokensPerSecond: CAPACITY, perTokenLatencyMs: PER_UNIT_MS, promptTokenCost: PROMPT_TOKEN_COST,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'aep-judge-engine-bench-'));
+  try {
+    const outputs = join(dir, 'model_outputs.json');
+    await writeFile(outputs, readFixtureText(OUTPUTS));
+    const results = join(dir, 'results');
+    const deps = localDeps({ store: new FileBlobStore(results), cacheDir: join(dir, 'assets'), env: { AEP_OFFLINE: '1' }, log: { info() {}, warn() {}, error() {} }, version: 'bench' });
+    const { judgeClient: _none, ...withoutJudge } = deps;
+    const { runId, chunks, config } = await prepareRun(withoutJudge as typeof deps, { input: { config: {
+      model: 'alpaca-7b', modelOutputs: outputs, judge: { preset: preset.name },
+      assets: {
+        evalSet: fixturePath(REFERENCE)!, judgeTemplate: fixturePath(TEMPLATE)!, gamed: fixturePath('standin/df_gamed.csv')!,
+        instructionDifficulty: fixturePath('standin/instruction_difficulty.csv')!,
+        leaderboard: fixturePath('leaderboard/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv')!,
+      },
+    } } });
+    const lines: string[] = [];
+    const code = await runJudgeJob({
+      env: { RESULTS_URL: results, RUN_ID: runId, JUDGE_BASE_URL: engine.baseUrl, AEP_CACHE_DIR: join(dir, 'assets'), AEP_OFFLINE: '1', JUDGE_PARALLEL_CHUNKS: process.env.JUDGE_PARALLEL_CHUNKS },
+      out: (l) => lines.push(l), err: (t) => lines.push(t),
+    });
+    if (code !== 0) throw new Error(`judge job exited ${code}: ${lines.join('\n')}`);
+    const job = JSON.parse((await new FileBlobStore(results).get(`runs/${runId}/judge/engine-job.json`))!.toString('utf8'));
+    const wallS = job.wallMs / 1000;
+    const passS = job.judgingPassMs / 1000;
+    const capacityS = engine.stats.work / CAPACITY;
+    const ratio = capacityS / passS;
+    console.log(`judge job (one pass, ${lines[0]!.match(/(\d+) in flight/)![1]} in flight, then ${chunks.length} chunk files of ${config.judge.chunkSize})  `
+      + `rows ${job.rows}  paid ${job.paid}  judging pass ${passS.toFixed(2)} s  ${(job.paid / passS).toFixed(1)} rows/s  engine capacity ${(job.paid / capacityS).toFixed(1)} rows/s  `
+      + `max in flight ${engine.stats.maxInFlight}  ratio of capacity ${ratio.toFixed(3)}${ratio >= 0.95 ? '  (≥ 0.95: ok)' : '  (< 0.95: BELOW TARGET)'}  `
+      + `· whole job ${wallS.toFixed(2)} s (chunk files ${(wallS - passS).toFixed(2)} s), ratio ${(capacityS / wallS).toFixed(3)}`);
+  } finally {
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 if (!fixturePath(REFERENCE) || !fixturePath(TEMPLATE) || !fixturePath(OUTPUTS)) {
   console.error(`judge-engine bench: fixtures not found (${REFERENCE}, ${TEMPLATE}, ${OUTPUTS}); set AEP_FIXTURES`);
   process.exit(1);
 }
 console.log(`judge-engine bench: fake engine capacity ${CAPACITY} units/s, ${PER_UNIT_MS} ms/unit per request `
   + `(saturated from ${Math.ceil(CAPACITY * PER_UNIT_MS / 1000)} in flight), ${PROMPT_TOKEN_COST} unit per prompt token + 1 per output token`);
-await run(ENGINE_JUDGE_CONCURRENCY);
-await run(8, 200);
+if (!process.env.JOB_ONLY) {
+  await run(ENGINE_JUDGE_CONCURRENCY);
+  await run(8, 200);
+}
+await runJob();

@@ -2,10 +2,13 @@
  * The judge job (a GPU Batch job instead of the OpenAI fan-out, #14): reads a prepared run folder (manifest, inputs,
  * model_outputs.json) and its judge plan from a blob store (`s3://` or a directory), starts vLLM for the run's
  * open-weights judge preset (or uses JUDGE_BASE_URL), and judges every chunk of the plan with the same step code as
- * the "Judge Chunk" Lambda (`judgeChunkStep`): the same chunk files `judge/chunk-NNNN.json`, the same
- * content-addressed judge cache (default `<results>/cache/judge/`, as in the cloud). Chunks run several at once so the
- * engine stays saturated. Every judgement is in the cache as soon as it is answered, so after a spot interruption
- * (SIGTERM, or a hard kill) a rerun judges only the rows not yet cached, and complete chunk files are reused.
+ * the "Judge Chunk" Lambda: first one pass over every row of the run with the engine saturated (64 requests in
+ * flight, the inputs loaded once, one first-row probe), which fills the content-addressed judge cache (default
+ * `<results>/cache/judge/`, as in the cloud); then the Judge Chunk step (`judgeChunkStep`) for every chunk of the plan,
+ * which finds its rows in the cache and writes the same chunk files `judge/chunk-NNNN.json` (their stats therefore
+ * count these rows as cached; `judge/engine-job.json` counts what the engine judged). Every judgement is in the cache
+ * as soon as it is answered, so after a spot interruption (SIGTERM, or a hard kill) a rerun judges only the rows not
+ * yet cached, and complete chunk files are reused.
  *
  * Configuration (environment):
  * - RESULTS_URL (required): the results store root, `s3://bucket[/prefix]` or a directory (runs under `runs/<id>/`).
@@ -15,7 +18,8 @@
  * - JUDGE_CACHE_URL: the judge cache (default `<RESULTS_URL>/cache/judge/`).
  * - JUDGE_BASE_URL: an engine already serving the judge model (no vLLM started); JUDGE_API_KEY its key.
  * - JUDGE_TENSOR_PARALLEL: GPUs of the judge vLLM (default the preset's least); ENGINE_STARTUP_TIMEOUT_S.
- * - JUDGE_PARALLEL_CHUNKS: chunks judged at once (default 64 in flight ÷ the run's judge concurrency per chunk).
+ * - JUDGE_CONCURRENCY: requests in flight in the judging pass (default 64).
+ * - JUDGE_PARALLEL_CHUNKS: chunk files written at once after it (default 4).
  * - AEP_CACHE_DIR: asset cache on local disk (default /tmp/aep-cache).
  * Outputs: the chunk files and cache entries; `judge/engine-job.json` (chunks, rows paid/cached/failed, engine up
  * time, GPU-minutes). Exit 0 when every chunk is complete, 1 otherwise (failed rows named on stderr; a rerun retries
@@ -33,7 +37,12 @@ import { parseModelOutputs } from '../../lambdas/core/eval-set/schema.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { planJudgeChunks, runPrefix, RUN_FILES, type JudgeChunk } from '../../lambdas/core/run/layout.ts';
 import type { LogPort } from '../../lambdas/ports.ts';
-import { judgeChunkStep, presetOf, type JudgeDeps } from '../../lambdas/services/workflow/judge-step.ts';
+import { judgeRun } from '../../lambdas/services/judge/judge-run.ts';
+import { DEFAULT_SCHEDULER_SETTINGS } from '../../lambdas/services/judge/scheduler.ts';
+import { runInputs } from '../../lambdas/services/workflow/run-assets.ts';
+import {
+  judgeChunkStep, judgeMaxInstances, presetOf, runModelName, schedulerOf, type JudgeDeps,
+} from '../../lambdas/services/workflow/judge-step.ts';
 import { RunFolder } from '../../lambdas/services/workflow/run-store.ts';
 
 export interface JudgeJobIo {
@@ -144,11 +153,25 @@ export async function runJudgeJob({ env, out, err }: JudgeJobIo): Promise<number
       throw new UsageError('the judge job judges in real time on its engine; the Batch API is not used');
     };
 
-    const parallel = positive(env, 'JUDGE_PARALLEL_CHUNKS') ?? Math.max(1, Math.ceil(ENGINE_JUDGE_CONCURRENCY / config.judge.concurrency));
-    out(`aep-judge: run ${runId}, judge ${preset.name} (${preset.model}), ${chunks.length} chunks (plan ${source}), ${parallel} at once, `
+    const concurrency = positive(env, 'JUDGE_CONCURRENCY') ?? ENGINE_JUDGE_CONCURRENCY;
+    const parallel = positive(env, 'JUDGE_PARALLEL_CHUNKS') ?? 4;
+    out(`aep-judge: run ${runId}, judge ${preset.name} (${preset.model}), ${chunks.length} chunks (plan ${source}), ${concurrency} in flight, `
       + `${env.JUDGE_BASE_URL ? `engine ${env.JUDGE_BASE_URL}` : 'vLLM started at the first uncached row'}`);
     const started = Date.now();
     const totals = { chunks: chunks.length, reused: 0, rows: 0, paid: 0, cached: 0, identical: 0, failed: 0 };
+
+    // the judging pass: every row once, the engine saturated; failures are left to the chunk steps (which retry them)
+    const pass = await judgeRun({
+      assets: runInputs(run, manifest), modelOutputs: { text: await run.require(RUN_FILES.modelOutputs), fileName: run.store.locate(RUN_FILES.modelOutputs) },
+      preset, name: runModelName(config), maxInstances: judgeMaxInstances(config),
+      client: await deps.judgeClient(preset, config), cache: deps.judgeCache,
+      scheduler: { ...schedulerOf(config), concurrency },
+      preflight: { baseUrl: env.JUDGE_BASE_URL ?? 'the judge vLLM' },
+    });
+    totals.paid = pass.summary.judged;
+    totals.cached = pass.summary.cached; // judged before this job (an earlier attempt, another run)
+    out(`aep-judge: judged ${pass.summary.judged} rows (${pass.summary.cached} cached, ${pass.summary.identical} identical, `
+      + `${pass.summary.failed} failed) in ${(pass.summary.wallTimeMs / 1000).toFixed(1)} s`);
     const failures: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -158,8 +181,7 @@ export async function runJudgeJob({ env, out, err }: JudgeJobIo): Promise<number
           const s = await judgeChunkStep(deps, { runPrefix: prefix, chunk });
           if (s.reused) totals.reused++;
           totals.rows += s.rows;
-          totals.paid += s.paid;
-          totals.cached += s.cached;
+          totals.paid += s.paid; // rows the pass could not judge, judged again by the step
           totals.identical += s.identical;
           totals.failed += s.failed;
           out(`aep-judge: chunk ${chunk.index} ${s.reused ? 'already complete' : `judged: ${s.paid} paid, ${s.cached} cached, ${s.identical} identical, ${s.failed} failed`}`);
@@ -173,6 +195,7 @@ export async function runJudgeJob({ env, out, err }: JudgeJobIo): Promise<number
     const usage = engine ? await engine.usage() : undefined;
     const summary = {
       runId, judge: preset.name, model: preset.model, ...totals, failedChunks: failures.length, wallMs: Date.now() - started,
+      judgingPassMs: pass.summary.wallTimeMs,
       engine: usage ? { started: usage.started, startupMs: usage.startupMs, upMs: usage.upMs, gpus: usage.gpus, gpuMinutes: (usage.upMs / 60_000) * usage.gpus } : { baseUrl: env.JUDGE_BASE_URL },
       finishedAt: new Date().toISOString(),
     };
