@@ -15,6 +15,7 @@ import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import type { BlobStore } from '../../lambdas/ports.ts';
 import { createTestBucket, motoAvailability, motoClient, startMoto, type MotoServer } from '../support/moto.ts';
 import { judgeChunkKey, runPrefix } from '../../lambdas/core/run/layout.ts';
+import { aggregateRun } from '../../lambdas/services/workflow/aggregate-run.ts';
 import { prepareRun } from '../../lambdas/services/workflow/prepare-run.ts';
 import { localDeps } from '../../infra/local/local-deps.ts';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
@@ -52,6 +53,10 @@ function runJob(env: Record<string, string>, { bundle, onStart }: { bundle?: str
 }
 
 /** A run folder as PrepareRun leaves it for the judge: config with the open-weights judge, inputs, model outputs. */
+function depsFor(store: BlobStore) {
+  return localDeps({ store, cacheDir: join(work, 'assets'), env: { AEP_OFFLINE: '1' }, log: { info() {}, warn() {}, error() {} }, version: 'test' });
+}
+
 async function preparedRun(store?: BlobStore): Promise<{ results: string; runId: string }> {
   const results = await mkdtemp(join(work, 'results-'));
   const outputs = join(results, '..', `outputs-${Date.now()}.json`);
@@ -136,6 +141,11 @@ describe.skipIf(missing.length > 0)('judge job', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.match(/already complete/g)).toHaveLength(6);
     expect(engine.requests.length).toBe(third);
+    // the next state of the workflow reads what the job wrote: Aggregate gives the metrics
+    const metrics = await aggregateRun(depsFor(new FileBlobStore(results)), { runPrefix: runPrefix(runId) });
+    expect(metrics.n_total).toBeGreaterThan(ROWS - 20);
+    expect(metrics.length_controlled_winrate).toBeGreaterThan(0);
+    expect(existsSync(join(results, runPrefix(runId), 'metrics.json'))).toBe(true);
   }, 120_000);
 
   it('runs from the built entry file: starts the stand-in vllm for the preset with prefix caching, judges the plan, stops it', async () => {
