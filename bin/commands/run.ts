@@ -157,7 +157,7 @@ async function run(f: RunFlags): Promise<void> {
     await judgeEngine?.stop();
     await lock.release();
   });
-  if (judgeEngine) process.stderr.write(await judgeEngineLine(judgeEngine));
+  if (judgeEngine) process.stderr.write(await judgeEngineLine(judgeEngine, (key, value) => store.put(`${runPrefix(runId)}${key}`, `${JSON.stringify(value, null, 2)}\n`)));
   const manifestPath = store.locate(`${runPrefix(runId)}${RUN_FILES.manifest}`);
   if (result.status === 'FAILED') {
     throw new Error(`run ${runId} failed: ${result.error}: ${result.cause} (manifest: ${manifestPath})`);
@@ -187,10 +187,14 @@ async function localJudgeEngine(f: RunFlags, config: import('../../lambdas/core/
   return engine;
 }
 
-async function judgeEngineLine(engine: Engine): Promise<string> {
+/** The engine's use, recorded in the run folder (`judge/engine-local.json`) and as one line for stderr. */
+async function judgeEngineLine(engine: Engine, put: (key: string, value: unknown) => Promise<void>): Promise<string> {
   const u = await engine.usage();
   if (!u.started) return 'aep run: judge vLLM not started (every judgement was cached)\n';
   const minutes = (u.upMs / 60_000) * u.gpus;
+  await put('judge/engine-local.json', {
+    judge: engine.preset.name, model: engine.preset.model, startupMs: u.startupMs, upMs: u.upMs, gpus: u.gpus, gpuMinutes: minutes, command: u.command,
+  });
   return `aep run: judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${minutes.toFixed(2)} GPU-minutes\n`;
 }
 

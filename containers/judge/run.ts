@@ -97,7 +97,7 @@ export async function judgePlan(run: RunFolder, key: string): Promise<{ chunks: 
 
 function jsonLog(err: (t: string) => void): LogPort {
   const line = (level: string) => (msg: string, fields?: Record<string, unknown>) => err(`${JSON.stringify({ level, msg, ...fields })}\n`);
-  return { info: line('info'), warn: line('warn'), error: line('error') } as unknown as LogPort;
+  return { info: line('info'), warn: line('warn'), error: line('error') };
 }
 
 export async function runJudgeJob({ env, out, err }: JudgeJobIo): Promise<number> {

@@ -73,6 +73,10 @@ describe.skipIf(missing.length > 0)('aep run --judge-engine vllm', () => {
     const runId = /run (hh-llama32-1b-sft-latest-[0-9a-f]+)/.exec(r.stdout)![1]!;
     const folder = join(out, 'runs', runId);
     for (const f of ['annotations.json', 'metrics.json', 'leaderboard.csv', 'report.html']) expect(existsSync(join(folder, f)), f).toBe(true);
+    const used = JSON.parse(await readFile(join(folder, 'judge', 'engine-local.json'), 'utf8'));
+    expect(used).toMatchObject({ judge: 'vllm_llama3_8b', model: 'meta-llama/Meta-Llama-3-8B-Instruct', gpus: 1 });
+    expect(used.gpuMinutes).toBeGreaterThan(0);
+    expect(used.command).toContain('--enable-prefix-caching');
     const rows = JSON.parse(await readFile(join(folder, 'annotations.json'), 'utf8')) as any[];
     expect(rows).toHaveLength(60);
     // every judged row: the engine's answer, parsed exactly as the official parser does (incl. its NaN cases)
