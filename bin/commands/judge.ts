@@ -148,7 +148,7 @@ async function judgeOnEngine(opts: JudgeOptions, preset: JudgePreset): Promise<v
   } finally {
     await engine.stop();
     const u = await engine.usage();
-    process.stderr.write(u.started
+    process.stderr.write(u.failed ? '  the judge vLLM failed to start\n' : u.started
       ? `  judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${((u.upMs / 60_000) * u.gpus).toFixed(2)} GPU-minutes\n`
       : '  judge vLLM not started (every judgement was cached)\n');
   }

@@ -190,6 +190,7 @@ async function localJudgeEngine(f: RunFlags, config: import('../../lambdas/core/
 /** The engine's use, recorded in the run folder (`judge/engine-local.json`) and as one line for stderr. */
 async function judgeEngineLine(engine: Engine, put: (key: string, value: unknown) => Promise<void>): Promise<string> {
   const u = await engine.usage();
+  if (u.failed) return 'aep run: the judge vLLM failed to start (see the error)\n';
   if (!u.started) return 'aep run: judge vLLM not started (every judgement was cached)\n';
   const minutes = (u.upMs / 60_000) * u.gpus;
   await put('judge/engine-local.json', {

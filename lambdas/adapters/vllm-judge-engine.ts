@@ -67,6 +67,8 @@ export const ENGINE_JUDGE_CONCURRENCY = 64;
 /** What the engine did, for the run's summary (GPU time is `upMs × gpus`). */
 export interface JudgeEngineUsage {
   started: boolean;
+  /** A start was attempted and failed. */
+  failed: boolean;
   startupMs: number;
   /** From the start command to stop (0 when never started). */
   upMs: number;
@@ -127,6 +129,7 @@ export class LazyJudgeEngine {
       ? Number(this.serve.extraArgs[this.serve.extraArgs.indexOf('--tensor-parallel-size') + 1]) : 1;
     return {
       started: proc !== undefined,
+      failed: this.proc !== undefined && proc === undefined,
       startupMs: proc?.startupMs ?? 0,
       upMs: this.proc ? (this.stoppedAt || Date.now()) - this.startedAt : 0,
       gpus: tp,

@@ -115,6 +115,16 @@ describe.skipIf(missing.length > 0)('aep run --judge-engine vllm', () => {
     expect(existsSync(join(dir, 'second.json'))).toBe(false);
   }, 240_000);
 
+  it('fails the run with vLLM\'s own words when the judge engine cannot start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aep-run-judge-engine-'));
+    const r = await runAep(['run', '--model', MODEL, '--generator-base-url', engine.baseUrl, '--judge', 'vllm_llama3_8b', '--judge-engine', 'vllm',
+      '--max-instances', '10', '--out', join(dir, 'results'), '--cache-dir', join(dir, 'cache'), ...assetFlags()],
+    { env: envWithPath(binDir, { OPENAI_API_KEY: '', STANDIN_MODE: 'crash' }), timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the judge vLLM failed to start');
+    expect(r.stderr).toMatch(/vllm serve exited with code 3 before becoming ready/);
+  }, 120_000);
+
   it('refuses a judge without open weights, another judge endpoint, or no vllm, before starting anything', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aep-run-judge-engine-'));
     const base = ['run', '--model', MODEL, '--generator-base-url', engine.baseUrl, '--judge-engine', 'vllm', '--out', dir, ...assetFlags()];
