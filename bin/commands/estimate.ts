@@ -8,16 +8,22 @@ import { BlobJudgeCache, judgeCacheDir } from '../../lambdas/adapters/judge-cach
 import { estimateJudgeRun, formatEstimate } from '../../lambdas/services/judge/estimate.ts';
 import { loadJudgeRun } from '../../lambdas/services/judge/prepare.ts';
 import { createPromptTokenCounter } from '../../lambdas/services/judge/token-count.ts';
+import { UsageError } from '../../lambdas/core/errors.ts';
 import { action, assetResolver } from './common.ts';
 import { addJudgeInputOptions, readModelOutputs, resolvePreset, type JudgeInputOptions } from './judge.ts';
 
 interface EstimateOptions extends JudgeInputOptions {
   json?: boolean;
+  /** Instance types for an open-weights judge (default: the preset's planned ones). */
+  instance?: string[];
   out?: string;
 }
 
 async function runEstimate(opts: EstimateOptions): Promise<void> {
   const preset = resolvePreset(opts);
+  if (opts.instance && !preset.selfHosted) {
+    throw new UsageError(`--instance prices GPU time of an open-weights judge; ${preset.name} is priced per token`);
+  }
   const cacheRoot = opts.cacheDir ?? defaultCacheDir(process.env);
   const prepared = await loadJudgeRun({
     assets: assetResolver({ 'eval-set': opts.evalSet, 'judge-template': opts.judgeTemplate }, cacheRoot),
@@ -31,6 +37,7 @@ async function runEstimate(opts: EstimateOptions): Promise<void> {
     preset,
     cache: BlobJudgeCache.inDirectory(judgeCacheDir(cacheRoot)),
     counter: await createPromptTokenCounter(preset.model),
+    ...(opts.instance ? { instanceTypes: opts.instance } : {}),
   });
   if (opts.json) {
     const { match, ...rest } = estimate;
@@ -46,10 +53,11 @@ async function runEstimate(opts: EstimateOptions): Promise<void> {
 
 export function estimateCommand(): Command {
   const cmd = new Command('estimate').description(
-    'count the prompt tokens and dollars of a judge run before it starts (real-time and Batch API)',
+    'count the prompt tokens and dollars of a judge run before it starts (real-time and Batch API; GPU-minutes for an open-weights judge)',
   );
   return addJudgeInputOptions(cmd)
     .option('--out <dir>', 'accepted for symmetry with aep judge; unused')
     .option('--json', 'print the estimate as JSON')
+    .option('--instance <type...>', 'GPU instance types to price an open-weights judge on (default: the preset\'s; e.g. g6.xlarge)')
     .action(action('estimate', (opts: EstimateOptions) => runEstimate(opts)));
 }

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { atomicWrite, defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
@@ -20,6 +20,7 @@ import { judgeRun } from '../../lambdas/services/judge/judge-run.ts';
 import { formatJudgeProgress, formatJudgeSummary, type JudgeTally } from '../../lambdas/services/judge/progress.ts';
 import { DEFAULT_SCHEDULER_SETTINGS } from '../../lambdas/services/judge/scheduler.ts';
 import { createPromptTokenCounter } from '../../lambdas/services/judge/token-count.ts';
+import type { JudgeClient } from '../../lambdas/services/judge/types.ts';
 import { action, assetResolver, positiveInt } from './common.ts';
 
 /** The options `aep judge` and `aep estimate` share. */
@@ -41,6 +42,9 @@ export interface JudgeInputOptions {
 
 interface JudgeOptions extends JudgeInputOptions {
   out: string;
+  /** Start this engine for an open-weights judge preset. */
+  judgeEngine?: 'vllm';
+  judgeTensorParallel?: number;
   requestTimeout: number;
   maxAttempts: number;
   batchPollInterval: number;
@@ -118,11 +122,40 @@ async function runJudge(opts: JudgeOptions): Promise<void> {
 }
 
 async function judgeLocked(opts: JudgeOptions): Promise<void> {
+  const preset = resolvePreset(opts);
+  if (opts.judgeEngine) return judgeOnEngine(opts, preset);
   const apiKey = process.env.OPENAI_API_KEY;
   if (!apiKey) {
     throw new UsageError('OPENAI_API_KEY is not set; export the judge API key (a local OpenAI-compatible judge accepts any value)');
   }
-  const preset = resolvePreset(opts);
+  return judgeWith(opts, preset, { apiKey });
+}
+
+/** `--judge-engine vllm`: the preset's open weights on a vLLM started at the first uncached row, stopped at the end. */
+async function judgeOnEngine(opts: JudgeOptions, preset: JudgePreset): Promise<void> {
+  const { LazyJudgeEngine, ENGINE_JUDGE_CONCURRENCY, selfHostedOf } = await import('../../lambdas/adapters/vllm-judge-engine.ts');
+  if (opts.judgeBaseUrl) throw new UsageError('give one of --judge-engine vllm (start one) or --judge-base-url URL (a running judge server)');
+  if (opts.batchApi) throw new UsageError('--batch-api is the OpenAI Batch API; a --judge-engine vllm judge runs on this machine');
+  selfHostedOf(preset);
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('sh', ['-c', 'command -v vllm']).status !== 0) {
+    throw new UsageError('--judge-engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --judge-base-url URL of a running judge server');
+  }
+  const engine = new LazyJudgeEngine(preset, { env: process.env, ...(opts.judgeTensorParallel ? { tensorParallel: opts.judgeTensorParallel } : {}) });
+  const concurrency = opts.concurrency === DEFAULT_SCHEDULER_SETTINGS.concurrency ? ENGINE_JUDGE_CONCURRENCY : opts.concurrency;
+  try {
+    await judgeWith({ ...opts, concurrency }, preset, { client: engine.client(preset, process.env.AEP_JUDGE_API_KEY || 'EMPTY'), baseUrl: 'the judge vLLM' });
+  } finally {
+    await engine.stop();
+    const u = await engine.usage();
+    process.stderr.write(u.failed ? '  the judge vLLM failed to start\n' : u.started
+      ? `  judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${((u.upMs / 60_000) * u.gpus).toFixed(2)} GPU-minutes\n`
+      : '  judge vLLM not started (every judgement was cached)\n');
+  }
+}
+
+async function judgeWith(opts: JudgeOptions, preset: JudgePreset, via: { apiKey: string } | { client: JudgeClient; baseUrl: string }): Promise<void> {
+  const apiKey = 'apiKey' in via ? via.apiKey : 'EMPTY';
   const cacheRoot = opts.cacheDir ?? defaultCacheDir(process.env);
   const modelOutputs = await readModelOutputs(opts.modelOutputs);
   const assets = assetResolver({ 'eval-set': opts.evalSet, 'judge-template': opts.judgeTemplate }, cacheRoot);
@@ -137,7 +170,7 @@ async function judgeLocked(opts: JudgeOptions): Promise<void> {
     preset,
     name: opts.name,
     maxInstances: opts.maxInstances,
-    client: new OpenAIJudgeClient(connection),
+    client: 'client' in via ? via.client : new OpenAIJudgeClient(connection),
     cache: BlobJudgeCache.inDirectory(cacheDir),
     scheduler: {
       ...DEFAULT_SCHEDULER_SETTINGS,
@@ -152,7 +185,7 @@ async function judgeLocked(opts: JudgeOptions): Promise<void> {
       : undefined,
     ...(counter ? { countTokens: (m) => counter.count(m) } : {}),
     onProgress: (t) => progress.update(t),
-    preflight: { baseUrl: opts.judgeBaseUrl ?? OPENAI_BASE_URL },
+    preflight: { baseUrl: 'baseUrl' in via ? via.baseUrl : opts.judgeBaseUrl ?? OPENAI_BASE_URL },
   });
   progress.end();
   await mkdir(opts.out, { recursive: true });
@@ -171,6 +204,8 @@ export function judgeCommand(): Command {
     .requiredOption('--out <dir>', 'output directory (annotations.json, judge_summary.json)')
     .option('--request-timeout <seconds>', 'per-attempt timeout', positiveSeconds, DEFAULT_SCHEDULER_SETTINGS.attemptTimeoutMs / 1000)
     .option('--max-attempts <n>', 'attempts per row before it is recorded as failed', positiveInt, DEFAULT_SCHEDULER_SETTINGS.maxAttempts)
+    .addOption(new Option('--judge-engine <engine>', 'start this engine for an open-weights judge preset (prefix caching on; no API key needed)').choices(['vllm']))
+    .option('--judge-tensor-parallel <n>', 'GPUs of the judge engine (default: the preset\'s least)', positiveInt)
     .option('--batch-poll-interval <seconds>', 'first wait between Batch API status polls (grows to 60 s)', positiveSeconds, 30)
     .action(action('judge', (opts: JudgeOptions) => runJudge(opts)));
 }

@@ -32,6 +32,9 @@ export interface RunFlags extends GenerationFlags {
   judge?: string;
   judgeModel?: string;
   judgeBaseUrl?: string;
+  /** Start this engine for an open-weights judge preset (#14). */
+  judgeEngine?: 'vllm';
+  judgeTensorParallel?: number;
   judgeTemplate?: string;
   judgeConcurrency?: number;
   rpm?: number;
@@ -79,7 +82,8 @@ export async function runConfigFromFlags(f: RunFlags): Promise<RunConfigInput> {
 async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
   const sources = [f.generatorBaseUrl, f.engine, f.modelOutputs].filter(Boolean).length;
   if (sources !== 1) throw new UsageError('give exactly one of --generator-base-url URL (a running engine), --engine vllm (start one) or --model-outputs FILE');
-  if (!env.OPENAI_API_KEY) throw new UsageError('OPENAI_API_KEY is not set: export the judge API key (a local OpenAI-compatible judge given by --judge-base-url accepts any value); nothing was started');
+  if (f.judgeEngine) await judgeEnginePreflight(f, env);
+  else if (!env.OPENAI_API_KEY) throw new UsageError('OPENAI_API_KEY is not set: export the judge API key (a local OpenAI-compatible judge given by --judge-base-url accepts any value); nothing was started');
   if (f.engine === 'vllm' && spawnSync('sh', ['-c', 'command -v vllm'], { env }).status !== 0) {
     throw new UsageError('--engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --generator-base-url URL of a running engine; nothing was started');
   }
@@ -94,6 +98,19 @@ async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
+/** `--judge-engine vllm`: an open-weights preset, no other judge endpoint, and a vllm to start. */
+async function judgeEnginePreflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
+  const [{ resolveJudge }, { selfHostedOf }] = await Promise.all([
+    import('../../lambdas/core/judge/presets.ts'), import('../../lambdas/adapters/vllm-judge-engine.ts'),
+  ]);
+  if (f.judgeBaseUrl) throw new UsageError('give one of --judge-engine vllm (start one) or --judge-base-url URL (a running judge server); nothing was started');
+  if (f.batchApi) throw new UsageError('--batch-api is the OpenAI Batch API; a --judge-engine vllm judge runs on this machine; nothing was started');
+  selfHostedOf(resolveJudge({ ...(f.judge ? { judge: f.judge } : {}), ...(f.judgeModel ? { judgeModel: f.judgeModel } : {}) }));
+  if (spawnSync('sh', ['-c', 'command -v vllm'], { env }).status !== 0) {
+    throw new UsageError('--judge-engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --judge-base-url URL of a running judge server; nothing was started');
+  }
+}
+
 async function run(f: RunFlags): Promise<void> {
   // the store, generator and workflow (with the CDK code it runs) load only when a run starts, not for `aep run --help`
   const [{ openBlobStore }, { runGenerator }, { localDeps }, { runLocal }] = await Promise.all([
@@ -102,13 +119,16 @@ async function run(f: RunFlags): Promise<void> {
   ]);
   const env = process.env;
   await preflight(f, env);
-  const config = RunConfigSchema.parse(await runConfigFromFlags(f));
+  // a judge engine of our own is there to be saturated: more judge requests in flight per chunk unless told
+  const config = RunConfigSchema.parse(await runConfigFromFlags(f.judgeEngine && f.judgeConcurrency === undefined
+    ? { ...f, judgeConcurrency: (await import('../../lambdas/adapters/vllm-judge-engine.ts')).ENGINE_JUDGE_CONCURRENCY } : f));
   const runId = runIdFor(config);
   const out = f.out.startsWith('s3://') ? f.out : resolve(f.out);
   if (!out.startsWith('s3://')) await mkdir(out, { recursive: true });
   const store = openBlobStore(out, { env });
   const log = stderrLogger(env);
   const deps = localDeps({ store, cacheDir: f.cacheDir ?? defaultCacheDir(env), env, log, version: version() });
+  const judgeEngine = f.judgeEngine ? await localJudgeEngine(f, config, deps, env) : undefined;
   process.stderr.write(`aep run: run ${runId} in ${store.locate(runPrefix(runId))}\n`);
   // one process at a time on a run: the run folder itself on disk; for an S3 store, a lock beside this machine's cache
   // (two machines on one S3 run folder are kept apart by the run's lease, taken by Prepare)
@@ -137,7 +157,11 @@ async function run(f: RunFlags): Promise<void> {
       if (code !== 0) throw Object.assign(new Error(last.replace(/^aep-generator: /, '') || `generation exited with code ${code}`), { name: 'GenerationFailed' });
     },
     onState: stateProgress(process.stderr),
-  }).finally(() => lock.release());
+  }).finally(async () => {
+    await judgeEngine?.stop();
+    await lock.release();
+  });
+  if (judgeEngine) process.stderr.write(await judgeEngineLine(judgeEngine, (key, value) => store.put(`${runPrefix(runId)}${key}`, `${JSON.stringify(value, null, 2)}\n`)));
   const manifestPath = store.locate(`${runPrefix(runId)}${RUN_FILES.manifest}`);
   if (result.status === 'FAILED') {
     throw new Error(`run ${runId} failed: ${result.error}: ${result.cause} (manifest: ${manifestPath})`);
@@ -148,6 +172,35 @@ async function run(f: RunFlags): Promise<void> {
     return;
   }
   process.stdout.write(await runSummary(store, runId, metrics));
+}
+
+type Deps = ReturnType<typeof import('../../infra/local/local-deps.ts')['localDeps']>;
+type Engine = import('../../lambdas/adapters/vllm-judge-engine.ts').LazyJudgeEngine;
+
+/** The judge vLLM of `--judge-engine vllm`: judge clients of the run point at it (started at the first one). */
+async function localJudgeEngine(f: RunFlags, config: import('../../lambdas/core/run/run-config.ts').RunConfig, deps: Deps, env: NodeJS.ProcessEnv): Promise<Engine> {
+  const [{ LazyJudgeEngine }, { presetOf }] = await Promise.all([
+    import('../../lambdas/adapters/vllm-judge-engine.ts'), import('../../lambdas/services/workflow/judge-step.ts'),
+  ]);
+  const engine = new LazyJudgeEngine(presetOf(config), {
+    env, ...(f.judgeTensorParallel ? { tensorParallel: f.judgeTensorParallel } : {}),
+    onOutput: env.AEP_LOG_LEVEL === 'debug' ? (t) => process.stderr.write(t) : undefined,
+  });
+  process.stderr.write(`aep run: judge ${engine.preset.name} on a vLLM started at the first uncached judgement\n`);
+  deps.judgeClient = async (preset) => engine.client(preset, env.AEP_JUDGE_API_KEY || 'EMPTY');
+  return engine;
+}
+
+/** The engine's use, recorded in the run folder (`judge/engine-local.json`) and as one line for stderr. */
+async function judgeEngineLine(engine: Engine, put: (key: string, value: unknown) => Promise<void>): Promise<string> {
+  const u = await engine.usage();
+  if (u.failed) return 'aep run: the judge vLLM failed to start (see the error)\n';
+  if (!u.started) return 'aep run: judge vLLM not started (every judgement was cached)\n';
+  const minutes = (u.upMs / 60_000) * u.gpus;
+  await put('judge/engine-local.json', {
+    judge: engine.preset.name, model: engine.preset.model, startupMs: u.startupMs, upMs: u.upMs, gpus: u.gpus, gpuMinutes: minutes, command: u.command,
+  });
+  return `aep run: judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${minutes.toFixed(2)} GPU-minutes\n`;
 }
 
 export function runCommand(): Command {
@@ -165,6 +218,8 @@ export function runCommand(): Command {
     .option('--judge <preset>', 'judge preset (default weighted_alpaca_eval_gpt4_turbo)')
     .option('--judge-model <name>', 'judge model name')
     .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')
+    .addOption(new Option('--judge-engine <engine>', 'start this engine for an open-weights judge preset (prefix caching on)').choices(['vllm']))
+    .option('--judge-tensor-parallel <n>', 'GPUs of the judge engine (default: the preset\'s least)', positiveInt)
     .option('--judge-template <path|url>', 'judge prompt template (default: the pinned official one)')
     .option('--judge-concurrency <n>', 'judge requests in flight per chunk', positiveInt)
     .option('--rpm <n>', 'judge requests-per-minute budget (per chunk)', positiveInt)

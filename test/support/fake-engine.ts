@@ -6,6 +6,12 @@
  * C · perTokenLatency/1000 requests are in flight. Output lengths come from a hash of the prompt (or a function),
  * cut at `max_tokens` with finish reason `length`. Faults on demand: any HTTP status (e.g. 500, 429 with
  * retry-after), connection reset, empty choices, a hung request; and a "no chat template" mode answering 400 as vLLM.
+ *
+ * Judge requests (chat with `logprobs: true`): answered as vLLM answers the official judge request — one token whose
+ * `logprobs.content[0].top_logprobs` holds `top_logprobs` entries. By default P("m") comes from a hash of the
+ * messages (as the fake OpenAI judge) and some answers carry what a real engine can return: a whitespace variant
+ * " m", vLLM's −9999.0 for a −∞ logprob, only one of m/M, neither. A judge request costs its output token plus
+ * `promptTokenCost` per prompt token (prefill; prompt tokens ≈ characters / 4) of the shared capacity.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,6 +44,10 @@ export interface FakeEngineOptions {
   legacyErrors?: boolean;
   /** Decides a fault for the n-th (0-based) generation request. */
   fault?: (req: FakeEngineRequest, n: number) => Fault | undefined;
+  /** Capacity used per prompt token, in output-token units (prefill); default 0 (only output tokens count). */
+  promptTokenCost?: number;
+  /** The top logprobs of a judge answer, from the messages' JSON; default `engineJudgeTopLogprobs`. */
+  judgeTopLogprobs?: (messagesKey: string) => TopLogprob[];
   port?: number;
 }
 
@@ -49,8 +59,39 @@ export interface FakeEngine {
   requests: FakeEngineRequest[];
   /** Options; tests may change faults and modes between runs. */
   options: FakeEngineOptions;
-  stats: { tokensServed: number; maxInFlight: number };
+  /** `work`: capacity used by answered requests (output tokens + promptTokenCost × prompt tokens). */
+  stats: { tokensServed: number; maxInFlight: number; work: number };
   close(): Promise<void>;
+}
+
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+}
+
+/** P("m") of a judge prompt: 0.02–0.98 from a hash of the messages' JSON (the fake OpenAI judge's rule). */
+export function engineProbabilityOfM(messagesKey: string): number {
+  return 0.02 + 0.96 * (createHash('sha256').update(messagesKey).digest().readUInt32BE(0) / 2 ** 32);
+}
+
+/**
+ * The default top-5 of a judge answer. 9 prompts in 10: m and M with 98 % of the mass split by P("m"), three
+ * fillers. The rest, by a second hash: " m" (a whitespace variant the parser must ignore) ranked first; M at vLLM's
+ * −9999.0 (its rendering of −∞); only "m" in the top 5; neither m nor M (parser NaN).
+ */
+export function engineJudgeTopLogprobs(messagesKey: string): TopLogprob[] {
+  const p = engineProbabilityOfM(messagesKey);
+  const h = createHash('sha256').update(`variant:${messagesKey}`).digest().readUInt32BE(0) % 40;
+  const m = { token: 'm', logprob: Math.log(0.98 * p) };
+  const M = { token: 'M', logprob: Math.log(0.98 * (1 - p)) };
+  const fill = [{ token: 'The', logprob: Math.log(0.01) }, { token: 'Based', logprob: Math.log(0.006) }, { token: '\n', logprob: Math.log(0.004) }];
+  let top: TopLogprob[];
+  if (h === 0) top = [{ token: ' m', logprob: -0.01 }, m, M, fill[0]!, fill[1]!];
+  else if (h === 1) top = [m, { token: 'M', logprob: -9999 }, ...fill];
+  else if (h === 2) top = [m, { token: 'Model', logprob: Math.log(0.01) }, ...fill];
+  else if (h === 3) top = [{ token: 'Model', logprob: -0.1 }, { token: ' M', logprob: -2.5 }, ...fill];
+  else top = [m, M, ...fill];
+  return top.sort((a, b) => b.logprob - a.logprob);
 }
 
 /** The text the fake engine answers for a prompt: a tag identifying the prompt, then filler words, with edge spaces. */
@@ -145,7 +186,7 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
   const requests: FakeEngineRequest[] = [];
   const sockets = new Set<Socket>();
   const scheduler = new TokenScheduler(options);
-  const stats = { tokensServed: 0, maxInFlight: 0 };
+  const stats = { tokensServed: 0, maxInFlight: 0, work: 0 };
 
   async function generate(path: string, body: Record<string, any>, res: ServerResponse): Promise<void> {
     const chat = path === '/v1/chat/completions';
@@ -166,15 +207,30 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     if (fault?.type === 'status') {
       return sendJson(res, fault.status, errorBody(options, fault.status, fault.message ?? `injected ${fault.status}`, 'Fault'), fault.headers);
     }
-    const wanted = (options.outputTokens ?? defaultOutputTokens)(prompt);
+    const judge = chat && body.logprobs === true;
+    const wanted = judge ? Number(body.max_tokens ?? 16) : (options.outputTokens ?? defaultOutputTokens)(prompt);
     const tokens = Math.min(wanted, Number(body.max_tokens ?? 16));
+    const promptTokens = Math.ceil((chat ? (body.messages ?? []).reduce((n: number, m: any) => n + String(m?.content ?? '').length, 0) : prompt.length) / 4);
     if (options.firstTokenLatencyMs) await new Promise((r) => setTimeout(r, options.firstTokenLatencyMs));
-    const job = scheduler.run(tokens);
+    const work = tokens + (options.promptTokenCost ?? 0) * promptTokens;
+    const job = scheduler.run(work);
     res.on('close', job.cancel);
     stats.maxInFlight = Math.max(stats.maxInFlight, scheduler.maxActive);
     await job.finished;
     if (res.destroyed) return;
     stats.tokensServed += tokens;
+    stats.work += work;
+    if (judge) {
+      const top = (options.judgeTopLogprobs ?? engineJudgeTopLogprobs)(JSON.stringify(body.messages)).slice(0, Number(body.top_logprobs ?? 0));
+      const entry = (t: TopLogprob) => ({ token: t.token, logprob: t.logprob, bytes: [...Buffer.from(t.token, 'utf8')] });
+      const first = top[0] ?? { token: 'm', logprob: 0 };
+      const choice = { index: 0, message: { role: 'assistant', content: first.token, tool_calls: [] }, logprobs: { content: [{ ...entry(first), top_logprobs: top.map(entry) }] }, finish_reason: 'length', stop_reason: null };
+      return sendJson(res, 200, {
+        id: `chatcmpl-fake-${n}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
+        choices: fault?.type === 'empty-choices' ? [] : [choice],
+        usage: { prompt_tokens: promptTokens, completion_tokens: tokens, total_tokens: promptTokens + tokens },
+      });
+    }
     const text = fakeOutputText(prompt, tokens);
     const finish = wanted > tokens ? 'length' : 'stop';
     const usage = { prompt_tokens: prompt.split(/\s+/).length, completion_tokens: tokens, total_tokens: tokens + prompt.split(/\s+/).length };

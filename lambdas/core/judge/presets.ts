@@ -62,6 +62,44 @@ export interface JudgePreset {
   prices: { realTime: TokenPrices; batch: TokenPrices } | null;
   /** True only for the judge of the public AlpacaEval 2.0 leaderboard. */
   comparableToLeaderboard: boolean;
+  /** For an open-weights judge served by vLLM on our own GPUs: weights, revision, engine settings, GPU needs. */
+  selfHosted: SelfHostedJudge | null;
+}
+
+/**
+ * An open-weights judge: what `vllm serve` needs to serve it exactly as pinned, and the GPUs it needs. The requests
+ * are the chat API's (vLLM applies the model's own chat template from the pinned revision's tokenizer_config.json),
+ * as the official `weighted_alpaca_eval_vllm_llama3_70b` does with `requires_chatml: true`.
+ */
+export interface SelfHostedJudge {
+  /** Hugging Face repo id of the weights; also the name the server serves (`--served-model-name`), = `model`. */
+  hfModel: string;
+  /**
+   * Hugging Face commit (40 hex) passed as `vllm serve --revision`, or null for unpinned (the Hub's `main` when the
+   * engine starts: reproducible only as long as nobody pushes). Edit it here to pin another commit.
+   */
+  revision: string | null;
+  /** Where the revision comes from, and how far it was checked. */
+  revisionSource: string;
+  /** `model`: the tokenizer's own chat template at the revision (vLLM's default on /v1/chat/completions). */
+  chatTemplate: 'model';
+  dtype: 'auto' | 'bfloat16' | 'float16';
+  /** `--max-model-len`: the judge prompt (template + instruction + two outputs) must fit. */
+  maxModelLen: number;
+  /** Parameters of the weights, billions (the FLOP-based throughput model of the estimate). */
+  paramsBillions: number;
+  gpu: {
+    /** Size of the weights in GPU memory, GB (params × bytes per parameter). */
+    weightsGb: number;
+    /** Least total GPU memory (all GPUs) to hold the weights plus a useful KV cache at `maxModelLen`, GB. */
+    minTotalMemoryGb: number;
+    /** GPUs per engine = `--tensor-parallel-size` (the instance's GPU count is used when it has more). */
+    minGpus: number;
+    /** Instance types (see `gpu-instances.ts`) this judge is planned for, smallest first. */
+    instanceTypes: readonly string[];
+  };
+  /** Extra `vllm serve` arguments (`--enable-prefix-caching` is always added). */
+  extraArgs: readonly string[];
 }
 
 const REQUEST: Readonly<JudgeRequestParameters> = Object.freeze({
@@ -90,16 +128,28 @@ type PresetFields = Pick<JudgePreset, 'name' | 'officialConfig' | 'model' | 'pri
   comparableToLeaderboard?: boolean;
   shutdown?: string;
   verdict?: boolean;
+  selfHosted?: SelfHostedJudge;
 };
 
-function preset({ comparableToLeaderboard = false, shutdown, verdict = false, ...fields }: PresetFields): JudgePreset {
+function preset({ comparableToLeaderboard = false, shutdown, verdict = false, selfHosted, ...fields }: PresetFields): JudgePreset {
   return Object.freeze({
     ...fields,
     request: verdict ? VERDICT_REQUEST : REQUEST,
     parser: verdict ? VERDICT_PARSER : PARSER,
     shutdown: shutdown ? Object.freeze({ date: shutdown, source: OPENAI_DEPRECATIONS }) : null,
     comparableToLeaderboard,
+    selfHosted: selfHosted ? deepFreeze(selfHosted) : null,
   });
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
+/** The open-weights presets' names, for messages. */
+export function selfHostedPresetNames(): string[] {
+  return Object.values(JUDGE_PRESETS).filter((p) => p.selfHosted).map((p) => p.name);
 }
 
 /** The default judge: the one behind the public AlpacaEval 2.0 leaderboard. */
@@ -132,6 +182,43 @@ export const JUDGE_PRESETS: Readonly<Record<string, JudgePreset>> = Object.freez
   gpt5_nano: preset({
     name: 'gpt5_nano', officialConfig: 'weighted_alpaca_eval_gpt5_nano', model: 'gpt-5-nano', prices: prices(0.05, 0.4),
     verdict: true,
+  }),
+  // Open weights on our own GPUs: no shutdown, no per-token prices (the cost is GPU time: `aep estimate`).
+  // `weighted_alpaca_eval_vllm_llama3_70b` (alpaca_eval, evaluators_configs/, added 2024-11-10 in commit 0b4af76):
+  // the same template, `max_tokens: 1`, `temperature: 1`, `logprobs: true`, `top_logprobs: 5`, `requires_chatml: true`
+  // and logprob_parser (m over m, M) as the GPT-4 Turbo judge; `top_p` is the decoder's default 1.0. Its
+  // `model_name` is a local path to Meta-Llama-3-70B-Instruct with no revision. Human agreement: the evaluator
+  // leaderboard has no row for this config; its 67.5 % / $0.41 per 1000 is `alpaca_eval_llama3_70b_fn` (same model,
+  // a ranking prompt over Together's API), so the figure is indicative only — calibrate (aep calibrate) before use.
+  weighted_alpaca_eval_vllm_llama3_70b: preset({
+    name: 'weighted_alpaca_eval_vllm_llama3_70b', officialConfig: 'weighted_alpaca_eval_vllm_llama3_70b',
+    model: 'meta-llama/Meta-Llama-3-70B-Instruct', prices: null,
+    selfHosted: {
+      hfModel: 'meta-llama/Meta-Llama-3-70B-Instruct',
+      // No commit of this Hub repo could be verified offline when this was written: left unpinned rather than
+      // invented. Pin it (a 40-hex commit from the repo's history) before comparing runs months apart.
+      revision: null,
+      revisionSource: 'unpinned: no commit verified offline (the official config serves a local copy without revision)',
+      chatTemplate: 'model', dtype: 'bfloat16', maxModelLen: 8192, paramsBillions: 70.6,
+      // bf16 weights 141 GB; the official fn config runs it with tensor_parallel_size 2 (2 × 80 GB)
+      gpu: { weightsGb: 141, minTotalMemoryGb: 160, minGpus: 2, instanceTypes: ['g6e.12xlarge', 'g5.48xlarge'] },
+      extraArgs: [],
+    },
+  }),
+  // The same family at 8B: one 24 GB GPU (16 GB bf16 weights, the rest KV cache). Not an official config: same
+  // template, request and parser as the 70B one. Its agreement with humans is unknown: calibrate it.
+  vllm_llama3_8b: preset({
+    name: 'vllm_llama3_8b', officialConfig: null, model: 'meta-llama/Meta-Llama-3-8B-Instruct', prices: null,
+    selfHosted: {
+      hfModel: 'meta-llama/Meta-Llama-3-8B-Instruct',
+      // A commit of this Hub repo cited in public code (a tokenizer update, linked as
+      // huggingface.co/meta-llama/Meta-Llama-3-8B-Instruct/commit/339ce92d…); not checked against the Hub from here.
+      revision: '339ce92d052f002cdbac4a4bd551d1c61dd8345e',
+      revisionSource: 'cited in public code as a commit of meta-llama/Meta-Llama-3-8B-Instruct; not verified against the Hub offline',
+      chatTemplate: 'model', dtype: 'bfloat16', maxModelLen: 8192, paramsBillions: 8.03,
+      gpu: { weightsGb: 16.1, minTotalMemoryGb: 24, minGpus: 1, instanceTypes: ['g6.xlarge', 'g5.xlarge', 'g6e.xlarge'] },
+      extraArgs: [],
+    },
   }),
 });
 

@@ -6,11 +6,12 @@ import {
   requiresChatml,
   resolveJudge,
 } from '../../../lambdas/core/judge/presets.ts';
+import { GPU_INSTANCE_TYPES } from '../../../lambdas/core/judge/gpu-instances.ts';
 import { UsageError } from '../../../lambdas/core/errors.ts';
 
 describe('presets', () => {
   describe('JUDGE_PRESETS', () => {
-    it('holds the five judges with their official models', () => {
+    it('holds the seven judges with their official models', () => {
       // Act
       const models = Object.fromEntries(Object.values(JUDGE_PRESETS).map((p) => [p.name, p.model]));
       // Assess
@@ -20,6 +21,8 @@ describe('presets', () => {
         'gpt4.1': 'gpt-4.1-2025-04-14',
         'gpt-4o-mini': 'gpt-4o-mini-2024-07-18',
         gpt5_nano: 'gpt-5-nano',
+        weighted_alpaca_eval_vllm_llama3_70b: 'meta-llama/Meta-Llama-3-70B-Instruct',
+        vllm_llama3_8b: 'meta-llama/Meta-Llama-3-8B-Instruct',
       });
     });
 
@@ -34,7 +37,8 @@ describe('presets', () => {
     it('uses the official request and parser settings for every logprob preset', () => {
       // Assess
       const logprob = Object.values(JUDGE_PRESETS).filter((p) => p.parser.kind === 'logprob');
-      expect(logprob.map((p) => p.name)).toEqual(['weighted_alpaca_eval_gpt4_turbo', 'gpt4_turbo_new', 'gpt4.1', 'gpt-4o-mini']);
+      expect(logprob.map((p) => p.name)).toEqual(['weighted_alpaca_eval_gpt4_turbo', 'gpt4_turbo_new', 'gpt4.1', 'gpt-4o-mini',
+        'weighted_alpaca_eval_vllm_llama3_70b', 'vllm_llama3_8b']);
       for (const p of logprob) {
         expect(p.request).toEqual({ max_tokens: 1, temperature: 1, top_p: 1, logprobs: true, top_logprobs: 5 });
         expect(p.parser).toEqual({ kind: 'logprob', numeratorToken: 'm', denominatorTokens: ['m', 'M'] });
@@ -56,7 +60,7 @@ describe('presets', () => {
       // Assess
       expect(dates).toEqual({
         weighted_alpaca_eval_gpt4_turbo: '2026-03-26', gpt4_turbo_new: '2026-10-23', 'gpt4.1': '2027-01-14',
-        'gpt-4o-mini': '2027-01-14', gpt5_nano: null,
+        'gpt-4o-mini': '2027-01-14', gpt5_nano: null, weighted_alpaca_eval_vllm_llama3_70b: null, vllm_llama3_8b: null,
       });
       expect(JUDGE_PRESETS['gpt4.1']!.shutdown!.source).toMatch(/deprecations/);
     });
@@ -67,10 +71,66 @@ describe('presets', () => {
       // Assess
       expect(gpt4Turbo.realTime).toEqual({ inputPerMillion: 10, outputPerMillion: 30 });
       expect(gpt4Turbo.batch).toEqual({ inputPerMillion: 5, outputPerMillion: 15 });
-      for (const p of Object.values(JUDGE_PRESETS)) {
+      for (const p of Object.values(JUDGE_PRESETS).filter((x) => !x.selfHosted)) {
         expect(p.prices!.batch.inputPerMillion * 2).toBe(p.prices!.realTime.inputPerMillion);
         expect(p.prices!.batch.outputPerMillion * 2).toBe(p.prices!.realTime.outputPerMillion);
       }
+    });
+  });
+
+  describe('open-weights presets', () => {
+    const open = Object.values(JUDGE_PRESETS).filter((p) => p.selfHosted);
+
+    it('mirror weighted_alpaca_eval_vllm_llama3_70b: the official request, logprob parser, chat template of the model', () => {
+      // Act
+      const p = JUDGE_PRESETS.weighted_alpaca_eval_vllm_llama3_70b!;
+      // Assess: configs.yaml sets max_tokens 1, temperature 1, logprobs true, top_logprobs 5 (top_p: the decoder's 1.0)
+      expect(open.map((x) => x.name)).toEqual(['weighted_alpaca_eval_vllm_llama3_70b', 'vllm_llama3_8b']);
+      expect(p.officialConfig).toBe('weighted_alpaca_eval_vllm_llama3_70b');
+      expect(p.request).toEqual({ max_tokens: 1, temperature: 1, top_p: 1, logprobs: true, top_logprobs: 5 });
+      expect(p.parser).toEqual({ kind: 'logprob', numeratorToken: 'm', denominatorTokens: ['m', 'M'] });
+      expect(p.selfHosted).toMatchObject({ hfModel: p.model, chatTemplate: 'model', dtype: 'bfloat16', maxModelLen: 8192 });
+      expect(requiresChatml(p.model)).toBe(true);
+    });
+
+    it('have no shutdown, no token prices, are not the leaderboard judge, and pin a commit or say they do not', () => {
+      for (const p of open) {
+        // Assess
+        expect(p.shutdown, p.name).toBeNull();
+        expect(p.prices, p.name).toBeNull();
+        expect(p.comparableToLeaderboard, p.name).toBe(false);
+        expect(p.selfHosted!.revision === null || /^[0-9a-f]{40}$/.test(p.selfHosted!.revision), p.name).toBe(true);
+        expect(p.selfHosted!.revisionSource.length, p.name).toBeGreaterThan(20);
+        if (p.selfHosted!.revision === null) expect(p.selfHosted!.revisionSource).toMatch(/^unpinned/);
+      }
+      expect(Object.values(JUDGE_PRESETS).filter((p) => !p.selfHosted).every((p) => p.selfHosted === null)).toBe(true);
+    });
+
+    it('plan only instance types of the price table, each with the GPUs and memory the weights need', () => {
+      for (const p of open) {
+        const gpu = p.selfHosted!.gpu;
+        expect(gpu.minTotalMemoryGb, p.name).toBeGreaterThan(gpu.weightsGb);
+        expect(gpu.instanceTypes.length, p.name).toBeGreaterThan(0);
+        for (const t of gpu.instanceTypes) {
+          const i = GPU_INSTANCE_TYPES[t];
+          expect(i, `${p.name} plans ${t}`).toBeDefined();
+          expect(i!.gpus * i!.gpuMemoryGb, `${p.name} on ${t}`).toBeGreaterThanOrEqual(gpu.minTotalMemoryGb);
+          expect(i!.gpus, `${p.name} on ${t}`).toBeGreaterThanOrEqual(gpu.minGpus);
+        }
+      }
+    });
+
+    it('include a judge that fits one 24–48 GB GPU', () => {
+      // Act
+      const small = open.filter((p) => p.selfHosted!.gpu.minGpus === 1 && p.selfHosted!.gpu.minTotalMemoryGb <= 48);
+      // Assess
+      expect(small.map((p) => p.name)).toEqual(['vllm_llama3_8b']);
+      expect(small[0]!.selfHosted!.gpu.instanceTypes.every((t) => GPU_INSTANCE_TYPES[t]!.gpus === 1)).toBe(true);
+    });
+
+    it('are chosen by name, by official config name or by their Hugging Face id', () => {
+      expect(resolveJudge({ judge: 'weighted_alpaca_eval_vllm_llama3_70b' }).selfHosted?.gpu.minGpus).toBe(2);
+      expect(resolveJudge({ judgeModel: 'meta-llama/Meta-Llama-3-8B-Instruct' }).name).toBe('vllm_llama3_8b');
     });
   });
 

@@ -103,3 +103,51 @@ describe('estimate', () => {
     });
   });
 });
+
+describe('estimateJudgeRun for an open-weights judge', () => {
+  it('prices GPU time per planned instance: prefix cached once, the whole instance billed, spot below on-demand', async (ctx) => {
+    // Prepare
+    needFixtures(ctx, REFERENCE, TEMPLATE, 'outputs/alpaca-7b.model_outputs.json.gz');
+    const preset = JUDGE_PRESETS.vllm_llama3_8b!;
+    const prepared = prepare('alpaca-7b', preset);
+    const counter = await createPromptTokenCounter(preset.model);
+    // Act
+    const e = await estimateJudgeRun({ prepared, preset, cache: BlobJudgeCache.inDirectory(join(ws.cacheRoot, 'judge')), counter });
+    // Assess: the shared prefix is the system message and the template up to {instruction}
+    const template = readFixtureText(TEMPLATE);
+    const head = template.slice(0, template.indexOf('{instruction}'));
+    const headTokens = counter.count([{ role: 'user', content: head.replace(/<\|im_start\|>|<\|im_end\|>/g, '') }]);
+    expect(e.selfHosted!.sharedPrefixTokens).toBeGreaterThan(headTokens - 20);
+    expect(e.selfHosted!.sharedPrefixTokens).toBeLessThan(headTokens + 20);
+    expect(e.costRealTimeUsd).toBeNull();
+    expect(e.selfHosted!.instances.map((c) => c.instanceType)).toEqual(['g6.xlarge', 'g5.xlarge', 'g6e.xlarge']);
+    for (const c of e.selfHosted!.instances) {
+      expect(c.prefillTokens).toBe(e.promptTokens - (e.requests - 1) * e.selfHosted!.sharedPrefixTokens);
+      expect(c.judgeSeconds * c.prefillTokensPerSecond).toBeCloseTo(c.prefillTokens, -2);
+      expect(c.gpuMinutes).toBeCloseTo(((c.startupSeconds + c.judgeSeconds) / 60) * c.instanceGpus, 9);
+      expect(c.spotUsd).toBeLessThan(c.onDemandUsd);
+      expect(c.onDemandUsd).toBeGreaterThan(0);
+    }
+    // a bigger GPU judges faster
+    const [l4, , l40s] = e.selfHosted!.instances;
+    expect(l40s!.judgeSeconds).toBeLessThan(l4!.judgeSeconds);
+    expect(formatEstimate(e)).toMatch(/g6\.xlarge +1 × L4 \(tensor parallel 1\): \d+ prefill tok\/s, \d+ s start \+ \d+ s judging = [\d.]+ GPU-min · \$[\d.]+ on-demand · \$[\d.]+ spot/);
+    expect(formatEstimate(e)).toMatch(/assumptions:\n {4}- prices: AWS EC2 on-demand/);
+    expect(formatEstimate(e)).not.toMatch(/with --batch-api/);
+  });
+
+  it('splits the 70B judge over the GPUs an instance needs, and refuses an instance too small for it', async (ctx) => {
+    needFixtures(ctx, REFERENCE, TEMPLATE, 'outputs/alpaca-7b.model_outputs.json.gz');
+    const preset = JUDGE_PRESETS.weighted_alpaca_eval_vllm_llama3_70b!;
+    const prepared = prepare('alpaca-7b', preset);
+    const counter = await createPromptTokenCounter(preset.model);
+    const cache = BlobJudgeCache.inDirectory(join(ws.cacheRoot, 'judge'));
+    // Act
+    const e = await estimateJudgeRun({ prepared, preset, cache, counter });
+    // Assess: 4 × 48 GB L40S, 8 × 24 GB A10G (2 GPUs would not hold 141 GB)
+    expect(e.selfHosted!.instances.map((c) => [c.instanceType, c.tensorParallel])).toEqual([['g6e.12xlarge', 4], ['g5.48xlarge', 8]]);
+    await expect(estimateJudgeRun({ prepared, preset, cache, counter, instanceTypes: ['g6.xlarge'] }))
+      .rejects.toThrow(/needs 160 GB of GPU memory on at least 2 GPU\(s\); g6\.xlarge has 1 × 24 GB/);
+    await expect(estimateJudgeRun({ prepared, preset, cache, counter, instanceTypes: ['p9.huge'] })).rejects.toThrow(/unknown instance type "p9\.huge"/);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * An open-weights judge is calibrated like any other (#14): `aep calibrate --judge vllm_llama3_8b` judges the panel on
+ * a running vLLM-compatible engine (`--judge-base-url`; the fake engine answering as "judge X", a distorted copy of
+ * the official preferences), then `aep run --judge-engine vllm --calibration FILE` on the stand-in vllm gives a
+ * complete result with the official-scale estimate.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envWithPath, installVllmStandin } from '../containers/standin.ts';
+import { runAep } from '../support/cli.ts';
+import { engineJudgeTopLogprobs, startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
+import { judgeXAnswer } from '../support/fake-judge-x.ts';
+import { fixturePath, fixturesRoot, missingFixtures, missingMessage, readFixtureJson } from '../support/fixtures.ts';
+import { assetFlags, FIXTURES, MODEL } from '../workflow/harness.ts';
+
+const PANEL = ['gemma-2b-it', 'falcon-7b-instruct', 'alpaca-7b', 'vicuna-7b', 'gpt-3.5-turbo-1106', 'claude-2.1'];
+const FILES = [...FIXTURES, ...PANEL.flatMap((m) => [`outputs/${m}.model_outputs.json.gz`, `annotations/${m}.annotations.json.gz`])];
+const missing = missingFixtures(...FILES);
+if (missing.length) console.warn(`[skip] open-judge calibration tests: ${missingMessage(missing)}`);
+const JUDGE_MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+
+let judge: FakeEngine;
+let generator: FakeEngine;
+let binDir: string;
+beforeAll(async () => {
+  if (missing.length) return;
+  const official = new Map<string, number>();
+  for (const m of PANEL) {
+    for (const r of readFixtureJson<{ instruction: string; output_2: string; preference: number | null }[]>(`annotations/${m}.annotations.json.gz`)) {
+      if (r.preference !== null) official.set(`${r.instruction}\u0000${r.output_2}`, r.preference);
+    }
+  }
+  const reference = new Map(readFixtureJson<{ instruction: string; output: string }[]>(FIXTURES[0]!).map((r) => [r.instruction, r.output]));
+  const x = judgeXAnswer(official, reference, { squash: 0.7, lengthBias: 0.15, noise: 0.8 });
+  judge = await startFakeEngine({
+    models: [JUDGE_MODEL], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0,
+    judgeTopLogprobs: (key) => {
+      const choice = x({ body: { messages: JSON.parse(key) }, promptKey: key, n: 0, headers: {} }) as { logprobs: { content: { top_logprobs: { token: string; logprob: number }[] }[] } } | undefined;
+      return choice ? choice.logprobs.content[0]!.top_logprobs : engineJudgeTopLogprobs(key);
+    },
+  });
+  generator = await startFakeEngine({ models: [MODEL], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0 });
+  ({ binDir } = await installVllmStandin());
+});
+afterAll(async () => {
+  await Promise.all([judge?.close(), generator?.close()]);
+});
+
+describe.skipIf(missing.length > 0)('calibrating an open-weights judge', () => {
+  it('aep calibrate on a running engine, then aep run --judge-engine vllm --calibration adds the official-scale estimate', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'aep-cal-open-'));
+    const cache = join(dir, 'cache');
+    // Act: calibrate
+    const cal = await runAep(['calibrate', '--judge', 'vllm_llama3_8b', '--judge-base-url', judge.baseUrl, '--panel', PANEL.join(','),
+      '--panel-dir', fixturesRoot()!, '--eval-set', fixturePath(FIXTURES[0]!)!, '--judge-template', fixturePath(FIXTURES[1]!)!,
+      '--gamed', fixturePath(FIXTURES[2]!)!, '--leaderboard', fixturePath(FIXTURES[4]!)!, '--cache-dir', cache, '--concurrency', '64',
+      '--out', join(dir, 'cal'), '--json'], { env: { OPENAI_API_KEY: 'EMPTY' }, timeoutMs: 600_000 });
+    // Assess
+    expect(cal.code, cal.stderr).toBe(0);
+    expect(cal.stderr).toMatch(/judging 6 panel models with meta-llama\/Meta-Llama-3-8B-Instruct: \d+ requests not in the cache, estimated cost unknown/);
+    const j = JSON.parse(cal.stdout) as { judge: string; models: { name: string; judge_lc: number; official_lc: number; loo_predicted_lc: number }[] };
+    expect(j.models).toHaveLength(PANEL.length);
+    expect(judge.requests.length).toBeGreaterThan(PANEL.length * 700);
+    const calibration = join(dir, 'cal', 'calibration.json');
+    const doc = JSON.parse(await readFile(calibration, 'utf8'));
+    expect(JSON.stringify(doc.judge)).toMatch(/vllm_llama3_8b|Meta-Llama-3-8B-Instruct/);
+
+    // Act: a run judged on the stand-in vllm, with that calibration
+    const run = await runAep(['run', '--model', MODEL, '--generator-base-url', generator.baseUrl, '--judge', 'vllm_llama3_8b', '--judge-engine', 'vllm',
+      '--calibration', calibration, '--max-instances', '60', '--out', join(dir, 'results'), '--cache-dir', cache, ...assetFlags()],
+    { env: envWithPath(binDir, { OPENAI_API_KEY: '' }), timeoutMs: 240_000 });
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    const runId = /run (hh-llama32-1b-sft-latest-[0-9a-f]+)/.exec(run.stdout)![1]!;
+    const metrics = JSON.parse(await readFile(join(dir, 'results', 'runs', runId, 'metrics.json'), 'utf8'));
+    expect(metrics.official_scale.length_controlled_winrate).toEqual(expect.any(Number));
+    expect(metrics.official_scale.interval).toHaveLength(2);
+    expect(JSON.stringify(metrics.official_scale.calibration)).toMatch(/vllm_llama3_8b|Meta-Llama-3-8B-Instruct/);
+    expect(metrics.length_controlled_winrate).toEqual(expect.any(Number));
+    expect(run.stderr).toMatch(/judge vLLM up .* GPU-minutes/);
+  }, 900_000);
+});
