@@ -37,7 +37,7 @@ beforeAll(async () => {
   judge = await startFakeEngine({
     models: [JUDGE_MODEL], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0,
     judgeTopLogprobs: (key) => {
-      const choice = x({ body: { messages: JSON.parse(key) }, promptKey: key, n: 0, headers: {} }) as { logprobs: { content: { top_logprobs: { token: string; logprob: number }[] }[] } } | undefined;
+      const choice = x({ body: { messages: JSON.parse(key) }, promptKey: key, n: 0, at: 0, headers: {} }) as { logprobs: { content: { top_logprobs: { token: string; logprob: number }[] }[] } } | undefined;
       return choice ? choice.logprobs.content[0]!.top_logprobs : engineJudgeTopLogprobs(key);
     },
   });
