@@ -13,7 +13,7 @@ import { SITE_INDEX_KEY } from '../lambdas/services/report/publish-report.ts';
 import type { StackConfig } from './config.ts';
 import { EvalFunction, type BucketAccess } from './constructs/eval-function.ts';
 import { EvalWorkflow } from './constructs/eval-workflow.ts';
-import { GENERATOR_BUCKET_ACCESS, GenerationBatch } from './constructs/generation-batch.ts';
+import { GENERATOR_BUCKET_ACCESS, GenerationBatch, JUDGE_JOB_BUCKET_ACCESS } from './constructs/generation-batch.ts';
 import { ReportHosting } from './constructs/report-hosting.ts';
 import { BUCKET_PREFIXES, ResultsBucket } from './constructs/results-bucket.ts';
 import { RunTriggers } from './constructs/run-triggers.ts';
@@ -39,7 +39,7 @@ export class AlpacaEvalStack extends Stack {
     // No token unless the user names one: Hugging Face answers 401 to an invalid token even for public models.
     const hfToken = config.huggingFaceTokenSecret ? importSecret(this, 'HuggingFaceToken', config.huggingFaceTokenSecret) : undefined;
 
-    const generation = new GenerationBatch(this, 'Generation', { gpu: config.gpu, bucket, hfTokenSecret: hfToken, image: props.generatorImage });
+    const generation = new GenerationBatch(this, 'Generation', { gpu: config.gpu, judgeGpu: config.judgeGpu, bucket, hfTokenSecret: hfToken, image: props.generatorImage });
 
     const { runs, judgeCache, reports, checkpoints, judging } = BUCKET_PREFIXES;
     const fn = (id: string, handler: string, description: string, access: BucketAccess, opts: { timeout?: Duration; memorySize?: number; extraFiles?: string[]; tokenizers?: boolean } = {}) =>
@@ -64,6 +64,7 @@ export class AlpacaEvalStack extends Stack {
       functions: { prepare: prepare.fn, judgeChunk: judgeChunk.fn, judgeBatch: judgeBatch.fn, aggregate: aggregate.fn, report: report.fn, recordFailure: recordFailure.fn },
       jobQueue: generation.jobQueue,
       jobDefinition: generation.jobDefinition,
+      judgeJobDefinition: generation.judgeJobDefinition,
       runnableTimeoutMinutes: config.gpu.runnableTimeoutMinutes,
     });
 
@@ -128,12 +129,14 @@ export class AlpacaEvalStack extends Stack {
     }
     const jobRole = generation.jobDefinition.container.jobRole!;
     ack(jobRole, 'The generator reads its model and inputs anywhere in the results bucket and writes its run folder (runs/*).', ...s3Findings(GENERATOR_BUCKET_ACCESS));
+    ack(generation.judgeJobRole, 'The judge job reads and writes the run folders, the judge cache and the judging heartbeats (per key prefix), reads and puts only.', ...s3Findings(JUDGE_JOB_BUCKET_ACCESS));
     for (const env of generation.computeEnvironments) {
       ack(env, 'The ECS instance role of AWS Batch compute environments needs this AWS managed policy.',
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]');
     }
-    const executionRole = generation.jobDefinition.container.executionRole;
-    ack(executionRole, 'ecr:GetAuthorizationToken (pulling the generator image) supports no resource-level permission.', 'AwsSolutions-IAM5[Resource::*]');
+    for (const executionRole of [generation.jobDefinition.container.executionRole, generation.judgeJobDefinition.container.executionRole]) {
+      ack(executionRole, 'ecr:GetAuthorizationToken (pulling the generator image) supports no resource-level permission.', 'AwsSolutions-IAM5[Resource::*]');
+    }
     // CDK's singleton that turns on the bucket's EventBridge notifications
     const notifications = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
     if (notifications) ack(notifications, 'AWSLambdaBasicExecutionRole is the documented minimal policy for writing Lambda logs.',

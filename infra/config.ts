@@ -40,6 +40,16 @@ export const StackConfigSchema = z.object({
     gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
   }).prefault({}),
   /**
+   * The GPU judge job, which judges runs whose judge is an open-weights preset (e.g. `vllm_llama3_8b`) on the same
+   * job queue and instance types as generation (`gpu`): the instance types must fit the preset (an 8B judge fits a
+   * g6.xlarge; the 70B needs e.g. g6e.12xlarge with `gpus: 4`).
+   */
+  judgeGpu: z.object({
+    /** GPUs of the job, the judge vLLM's tensor-parallel size. */
+    gpus: z.number().int().min(1).max(8).default(1),
+    jobTimeoutMinutes: z.number().int().positive().default(180),
+  }).prefault({}),
+  /**
    * Secrets Manager secret (name or ARN) holding a Hugging Face token, for gated or private models only. Unset: no
    * token at all (Hugging Face answers 401 to an invalid token even for public repositories).
    */

@@ -9,6 +9,7 @@ export const STATES = {
   outputsGiven: 'Outputs Given?',
   generate: 'Generate Outputs',
   judgeMode: 'Judge Mode?',
+  judgeOnGpu: 'Judge On GPU',
   judgeChunks: 'Judge Chunks',
   judgeChunk: 'Judge Chunk',
   chunkDone: 'Chunk Done?',

@@ -122,7 +122,7 @@ export async function runJudgeJob({ env, out, err }: JudgeJobIo): Promise<number
     if (!(await run.text(RUN_FILES.modelOutputs))) throw new UsageError(`${store.locate(`${prefix}${RUN_FILES.modelOutputs}`)} is missing: generation has not finished`);
     const config = manifest.config;
     const preset = presetOf(config);
-    const { chunks, source } = await judgePlan(run, env.JUDGE_PLAN_KEY || 'judge/plan.json');
+    const { chunks, source } = await judgePlan(run, env.JUDGE_PLAN_KEY || RUN_FILES.judgePlan);
 
     const cacheDir = env.AEP_CACHE_DIR || '/tmp/aep-cache';
     const base = {

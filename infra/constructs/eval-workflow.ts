@@ -31,6 +31,8 @@ export interface EvalWorkflowProps {
   functions: EvalWorkflowFunctions;
   jobQueue: batch.IJobQueue;
   jobDefinition: batch.IJobDefinition;
+  /** The open-weights judge's GPU job (`containers/judge/`), for runs whose judge mode is `engine`. */
+  judgeJobDefinition: batch.IJobDefinition;
   /** Minutes after which Batch cancels a generator job stuck in RUNNABLE (named in the recorded failure). */
   runnableTimeoutMinutes?: number;
   /** Seconds between polls of an OpenAI batch. */
@@ -103,6 +105,18 @@ export class EvalWorkflow extends Construct {
     }), 'judge');
     judgeChunks.itemProcessor(judgeChunk.next(chunkDone));
 
+    // An open-weights judge without an endpoint of its own: one GPU job judges every chunk (the plan Prepare wrote),
+    // with the same chunk files and judge cache as the Lambdas; a spot interruption restarts it from the cache.
+    const judgeOnGpu = onFailure(new tasks.BatchSubmitJob(this, STATES.judgeOnGpu, {
+      stateName: STATES.judgeOnGpu,
+      jobName: sfn.JsonPath.format('{}-judge', sfn.JsonPath.stringAt('$.run.runId')),
+      jobQueueArn: props.jobQueue.jobQueueArn,
+      jobDefinitionArn: props.judgeJobDefinition.jobDefinitionArn,
+      containerOverrides: { environment: { RUN_ID: sfn.JsonPath.stringAt('$.run.runId') } },
+      resultSelector: { 'jobId.$': '$.JobId', 'status.$': '$.Status' },
+      resultPath: '$.judgeJob',
+    }), 'judge');
+
     const submitBatch = onFailure(invoke(STATES.submitBatch, f.judgeBatch, { action: 'submit', 'runPrefix.$': '$.run.runPrefix' }, '$.batch'), 'judge');
     const waitBatch = new sfn.Wait(this, STATES.waitBatch, { stateName: STATES.waitBatch, time: sfn.WaitTime.secondsPath('$.batch.waitSeconds') });
     const checkBatch = onFailure(invoke(STATES.checkBatch, f.judgeBatch, { action: 'check', 'runPrefix.$': '$.run.runPrefix', 'batch.$': '$.batch' }, '$.batch'), 'judge');
@@ -116,9 +130,11 @@ export class EvalWorkflow extends Construct {
     // what the batch left unanswered is judged by the same chunks as the real-time branch (they find the rest cached)
     batchDone.when(sfn.Condition.booleanEquals('$.batch.done', true), judgeChunks).otherwise(waitBatch);
     judgeChunks.next(aggregate);
+    judgeOnGpu.next(aggregate);
 
     const judgeMode = new sfn.Choice(this, STATES.judgeMode, { stateName: STATES.judgeMode })
       .when(sfn.Condition.stringEquals('$.run.judgeMode', 'batch-api'), submitBatch)
+      .when(sfn.Condition.stringEquals('$.run.judgeMode', 'engine'), judgeOnGpu)
       .otherwise(judgeChunks);
     generate.next(judgeMode);
     const outputsGiven = new sfn.Choice(this, STATES.outputsGiven, { stateName: STATES.outputsGiven })

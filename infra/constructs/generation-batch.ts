@@ -1,6 +1,7 @@
 /**
  * AWS Batch for generation: a spot-first GPU compute environment with an on-demand one behind it, one job queue,
- * and the job definition of the vLLM generator container (1 GPU, retried when spot capacity is reclaimed).
+ * and the job definition of the vLLM generator container (1 GPU, retried when spot capacity is reclaimed); and, on
+ * the same queue and image, the job definition of the open-weights judge (`containers/judge/`).
  */
 import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -30,6 +31,18 @@ export const GENERATOR_CONTEXT_EXCLUDES = [
 /** The generator reads its model (a checkpoint, or any s3:// location in the bucket) and writes its run folder. */
 export const GENERATOR_BUCKET_ACCESS: BucketAccess = { read: 'bucket', write: [BUCKET_PREFIXES.runs] };
 
+/**
+ * The judge job reads the run folder and the judge cache, and writes the chunk files, the cache and its judging
+ * heartbeat (the same as the Judge Chunk Lambda).
+ */
+export const JUDGE_JOB_BUCKET_ACCESS: BucketAccess = {
+  read: [BUCKET_PREFIXES.runs, BUCKET_PREFIXES.judgeCache, BUCKET_PREFIXES.judging],
+  write: [BUCKET_PREFIXES.runs, BUCKET_PREFIXES.judgeCache, BUCKET_PREFIXES.judging],
+};
+
+/** The judge job's command in the generator image (the Dockerfile's ENTRYPOINT is `node --enable-source-maps`). */
+export const JUDGE_JOB_COMMAND = ['/opt/aep/judge/entrypoint.mjs'];
+
 /** Why Batch cancels a job that stays RUNNABLE: each reason it can name. */
 const STUCK_REASONS = [
   batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
@@ -39,6 +52,7 @@ const STUCK_REASONS = [
 
 export interface GenerationBatchProps {
   gpu: StackConfig['gpu'];
+  judgeGpu: StackConfig['judgeGpu'];
   bucket: s3.IBucket;
   /** Hugging Face token for gated or private models; without it the job gets no HF_TOKEN at all. */
   hfTokenSecret?: secretsmanager.ISecret;
@@ -49,6 +63,8 @@ export interface GenerationBatchProps {
 export class GenerationBatch extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
+  readonly judgeJobDefinition: batch.EcsJobDefinition;
+  readonly judgeJobRole: iam.Role;
   readonly vpc: ec2.Vpc;
   readonly computeEnvironments: batch.ManagedEc2EcsComputeEnvironment[] = [];
   readonly logGroup: logs.LogGroup;
@@ -107,13 +123,14 @@ export class GenerationBatch extends Construct {
     const jobRole = new iam.Role(this, 'GeneratorJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     props.bucket.grantRead(jobRole);
     for (const prefix of GENERATOR_BUCKET_ACCESS.write) props.bucket.grantPut(jobRole, `${prefix}*`);
+    const image = props.image ?? ecs.ContainerImage.fromAsset(packageRoot(), {
+      file: 'containers/generator/Dockerfile',
+      // GPU instances are x86_64: an image built on an arm64 laptop would not start there
+      platform: ecrAssets.Platform.LINUX_AMD64,
+      exclude: GENERATOR_CONTEXT_EXCLUDES,
+    });
     const container = new batch.EcsEc2ContainerDefinition(this, 'Generator', {
-      image: props.image ?? ecs.ContainerImage.fromAsset(packageRoot(), {
-        file: 'containers/generator/Dockerfile',
-        // GPU instances are x86_64: an image built on an arm64 laptop would not start there
-        platform: ecrAssets.Platform.LINUX_AMD64,
-        exclude: GENERATOR_CONTEXT_EXCLUDES,
-      }),
+      image,
       jobRole,
       gpu: 1,
       cpu: 4,
@@ -131,6 +148,38 @@ export class GenerationBatch extends Construct {
     this.jobDefinition = new batch.EcsJobDefinition(this, 'GeneratorJob', {
       container,
       timeout: Duration.minutes(props.gpu.jobTimeoutMinutes),
+      retryAttempts: 3,
+      retryStrategies: [
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onExitCode: '*' })),
+      ],
+    });
+
+    // The open-weights judge: the same image and queue, the judge bundle as command, as many GPUs as configured
+    this.judgeJobRole = new iam.Role(this, 'JudgeJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    for (const prefix of JUDGE_JOB_BUCKET_ACCESS.read) props.bucket.grantRead(this.judgeJobRole, `${prefix}*`);
+    for (const prefix of JUDGE_JOB_BUCKET_ACCESS.write) props.bucket.grantPut(this.judgeJobRole, `${prefix}*`);
+    const gpus = props.judgeGpu.gpus;
+    const judge = new batch.EcsEc2ContainerDefinition(this, 'Judge', {
+      image,
+      command: JUDGE_JOB_COMMAND,
+      jobRole: this.judgeJobRole,
+      gpu: gpus,
+      cpu: 4 * gpus,
+      memory: Size.gibibytes(14 * gpus),
+      logging: ecs.LogDriver.awsLogs({ streamPrefix: 'judge', logGroup }),
+      environment: {
+        RESULTS_URL: `s3://${props.bucket.bucketName}/`,
+        JUDGE_TENSOR_PARALLEL: String(gpus),
+        AWS_REGION: Stack.of(this).region,
+      },
+      ...(props.hfTokenSecret ? { secrets: { HF_TOKEN: batch.Secret.fromSecretsManager(props.hfTokenSecret) } } : {}),
+    });
+    this.judgeJobDefinition = new batch.EcsJobDefinition(this, 'JudgeJob', {
+      container: judge,
+      timeout: Duration.minutes(props.judgeGpu.jobTimeoutMinutes),
+      // a spot interruption restarts the job, which judges only what the judge cache does not hold yet
       retryAttempts: 3,
       retryStrategies: [
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),

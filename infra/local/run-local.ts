@@ -47,6 +47,8 @@ export interface LocalRunOptions {
   deps?: JudgeDeps;
   /** Runs generation for the job (the local stand-in for the GPU container); throws on failure. */
   generate(job: GenerationJob): Promise<void>;
+  /** Runs the GPU judge job (the local stand-in for `containers/judge/`) for runs whose judge mode is `engine`. */
+  judgeJob?(job: GenerationJob): Promise<void>;
   definition?: LocalDefinition;
   /** Where the Lambda tasks' code comes from: the step sources bound to `deps` (default), or this. */
   lambdas?: LocalLambdaSource;
@@ -99,6 +101,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     [STATES.generate]: async (input: Json) => {
       const job = jobOf(input as Record<string, unknown>);
       await options.generate(job);
+      return { JobId: `local-${job.jobName}`, Status: 'SUCCEEDED' } as Json;
+    },
+    [STATES.judgeOnGpu]: async (input: Json) => {
+      const job = jobOf(input as Record<string, unknown>);
+      if (!options.judgeJob) throw Object.assign(new Error('no GPU judge job here: judge an open-weights preset locally with --judge-engine vllm or --judge-base-url'), { name: 'JudgeJobUnavailable' });
+      await options.judgeJob(job);
       return { JobId: `local-${job.jobName}`, Status: 'SUCCEEDED' } as Json;
     },
   };

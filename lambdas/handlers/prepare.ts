@@ -20,5 +20,6 @@ async function executionState(execution: string): Promise<ExecutionState> {
 }
 
 // with judge access: the judge model is checked before the GPU job or any judge row is paid for; with Step
-// Functions access: the run's lease is checked against the execution holding it
-export const handler = lambdaStep('prepare', (deps, event: Parameters<typeof prepareRun>[1]) => prepareRun({ ...withJudge(deps), executionState }, event));
+// Functions access: the run's lease is checked against the execution holding it; an open-weights judge runs as the
+// state machine's GPU judge job
+export const handler = lambdaStep('prepare', (deps, event: Parameters<typeof prepareRun>[1]) => prepareRun({ ...withJudge(deps), executionState, judgeOnGpuJob: true }, event));

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OUTFILE } from '../../containers/generator/build.ts';
+import { JUDGE_JOB_COMMAND } from '../../infra/constructs/generation-batch.ts';
 import { repoRoot } from '../support/fixtures.ts';
 import { copiedSources, lintDockerfile, parseDockerfile } from './dockerfile-lint.ts';
 
@@ -21,13 +22,17 @@ describe('containers/generator/Dockerfile', () => {
     expect(ins.some((i) => i.keyword === 'COPY' && i.args === '--from=build /src/containers/generator/dist/ /opt/aep/')).toBe(true);
     for (const source of copiedSources(dockerfile)) expect(existsSync(join(repoRoot, source)), source).toBe(true);
     const entry = ins.filter((i) => i.keyword === 'ENTRYPOINT').at(-1)!;
-    expect(JSON.parse(entry.args)).toEqual(['node', '--enable-source-maps', '/opt/aep/entrypoint.mjs']);
+    const cmd = ins.filter((i) => i.keyword === 'CMD').at(-1)!;
+    expect([...JSON.parse(entry.args), ...JSON.parse(cmd.args)]).toEqual(['node', '--enable-source-maps', '/opt/aep/entrypoint.mjs']);
+    // the judge job's bundle, which its job definition runs as the command (infra/constructs/generation-batch.ts)
+    expect(ins.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toContain('npx tsx containers/judge/build.ts');
+    expect(ins.some((i) => i.keyword === 'COPY' && i.args === `--from=build /src/containers/judge/dist/ ${dirname(JUDGE_JOB_COMMAND[0]!)}/`)).toBe(true);
   });
 
   it('keeps the build context small', () => {
     const ignore = readFileSync(join(dir, 'Dockerfile.dockerignore'), 'utf8');
     expect(ignore).toMatch(/^\*$/m);
-    for (const kept of ['!package-lock.json', '!lambdas', '!containers/generator']) expect(ignore.split('\n')).toContain(kept);
+    for (const kept of ['!package-lock.json', '!lambdas', '!containers/generator', '!containers/judge']) expect(ignore.split('\n')).toContain(kept);
   });
 
   it('copies nothing from the build context into the final stage', () => {

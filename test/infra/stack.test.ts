@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATES } from '../../infra/constructs/eval-workflow.ts';
+import { JUDGE_JOB_COMMAND } from '../../infra/constructs/generation-batch.ts';
 import { GENERATOR_CONTEXT_EXCLUDES } from '../../infra/constructs/generation-batch.ts';
 import { SITE_INDEX_KEY } from '../../lambdas/services/report/publish-report.ts';
 import { synthLocalDefinition } from '../../infra/local/definition.ts';
@@ -149,7 +150,25 @@ describe('AlpacaEvalStack', () => {
       expect(JSON.stringify(resources)).not.toMatch(/HuggingFace/);
     });
 
-    it('hands a configured Hugging Face secret (by ARN or name) to the generator job and the trigger only', () => {
+    it('has a GPU judge job on the generation queue: the judge bundle as command, the configured GPUs as tensor parallelism, retried on spot reclaim', () => {
+      const { template } = buildStack({ judgeGpu: { gpus: 4, jobTimeoutMinutes: 240 } });
+      const defs = Object.values(template.findResources('AWS::Batch::JobDefinition')) as { Properties: { ContainerProperties: Record<string, any>; Timeout?: { AttemptDurationSeconds: number }; RetryStrategy?: { Attempts: number; EvaluateOnExit: { Action: string; OnStatusReason?: string }[] } } }[];
+      const judge = defs.find((d) => JSON.stringify(d.Properties.ContainerProperties.Command) === JSON.stringify(JUDGE_JOB_COMMAND))!;
+      expect(judge).toBeDefined();
+      const c = judge.Properties.ContainerProperties;
+      expect(c.ResourceRequirements).toEqual(expect.arrayContaining([{ Type: 'GPU', Value: '4' }]));
+      expect(c.Environment).toEqual(expect.arrayContaining([{ Name: 'JUDGE_TENSOR_PARALLEL', Value: '4' }]));
+      expect(JSON.stringify(c.Environment)).toContain('RESULTS_URL');
+      expect(judge.Properties.Timeout).toEqual({ AttemptDurationSeconds: 240 * 60 });
+      expect(judge.Properties.RetryStrategy!.EvaluateOnExit[0]).toMatchObject({ Action: 'RETRY', OnStatusReason: 'Host EC2*' });
+      // the same image as the generator (one image to build and pull)
+      const generator = defs.find((d) => d !== judge)!;
+      expect(c.Image).toEqual(generator.Properties.ContainerProperties.Image);
+      const states = synthLocalDefinition().definition.States as Record<string, { Choices?: { StringEquals?: string; Next: string }[] }>;
+      expect(states[STATES.judgeMode]!.Choices).toEqual(expect.arrayContaining([expect.objectContaining({ StringEquals: 'engine', Next: STATES.judgeOnGpu })]));
+    });
+
+    it('hands a configured Hugging Face secret (by ARN or name) to the generator and judge jobs and the trigger only', () => {
       const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-token-AbCdEf';
       const { template } = buildStack({ huggingFaceTokenSecret: arn });
       const res = template.toJSON().Resources as Resources;
@@ -160,7 +179,7 @@ describe('AlpacaEvalStack', () => {
       template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ HF_SECRET_ARN: arn }) } });
       const readers = Object.entries(res).filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('secret:hf-token'))
         .map(([id]) => id.replace(/FunctionServiceRoleDefaultPolicy.*|DefaultPolicy.*/, ''));
-      expect(readers.sort()).toEqual(['GenerationGeneratorExecutionRole', 'StartRun']);
+      expect(readers.sort()).toEqual(['GenerationGeneratorExecutionRole', 'GenerationJudgeExecutionRole', 'StartRun']);
       // by name: the grant covers the name with Secrets Manager's random suffix
       const byName = JSON.stringify(buildStack({ huggingFaceTokenSecret: 'my/hf-token' }).template.toJSON());
       expect(byName).toContain('secret:my/hf-token-??????');
@@ -187,6 +206,7 @@ describe('AlpacaEvalStack', () => {
       expect(s3Of('RecordFailure')).toEqual({ read: ['runs/*'], write: ['reports/index.html*', 'runs/*'] });
       expect(s3Of('StartRun')).toEqual({ read: ['checkpoints/*', 'runs/*'], write: ['runs/*'] });
       expect(s3Of('GenerationGeneratorJobRole')).toEqual({ read: ['*'], write: ['runs/*'] });
+      expect(s3Of('GenerationJudgeJobRole')).toEqual({ read: ['cache/judge/*', 'judging/*', 'runs/*'], write: ['cache/judge/*', 'judging/*', 'runs/*'] });
       const all = JSON.stringify(policies.map(([, r]) => r.Properties.PolicyDocument));
       expect(all).not.toMatch(/s3:DeleteObject|s3:\*/);
     });
@@ -220,9 +240,9 @@ describe('AlpacaEvalStack', () => {
     it('notes the stage and records the failure of every task and of the Map before failing', () => {
       const states = synthLocalDefinition().definition.States as Record<string, { Type: string; Next?: string; Result?: string; ResultPath?: string; Catch?: { Next: string; ErrorEquals: string[]; ResultPath: string }[] }>;
       const catching = Object.entries(states).filter(([n, s]) => (s.Type === 'Task' || s.Type === 'Map') && n !== STATES.recordFailure);
-      expect(catching.map(([n]) => n).sort()).toEqual([STATES.aggregate, STATES.checkBatch, STATES.generate, STATES.judgeChunks, STATES.prepare, STATES.report, STATES.submitBatch].sort());
+      expect(catching.map(([n]) => n).sort()).toEqual([STATES.aggregate, STATES.checkBatch, STATES.generate, STATES.judgeChunks, STATES.judgeOnGpu, STATES.prepare, STATES.report, STATES.submitBatch].sort());
       const stageOf: Record<string, string> = {
-        [STATES.prepare]: 'prepare', [STATES.generate]: 'generate', [STATES.judgeChunks]: 'judge', [STATES.submitBatch]: 'judge',
+        [STATES.prepare]: 'prepare', [STATES.generate]: 'generate', [STATES.judgeChunks]: 'judge', [STATES.judgeOnGpu]: 'judge', [STATES.submitBatch]: 'judge',
         [STATES.checkBatch]: 'judge', [STATES.aggregate]: 'aggregate', [STATES.report]: 'report',
       };
       for (const [name, s] of catching) {

@@ -66,6 +66,8 @@ export async function runWorkflow(options: {
   /** The execution's id (the run's lease holder) and how Prepare learns whether another holder still runs. */
   executionId?: string;
   executionState?: (execution: string) => Promise<ExecutionState>;
+  /** As the cloud's Prepare: an open-weights judge runs as the GPU judge job, which this stands in for. */
+  judgeJob?: (job: GenerationJob, env: Record<string, string>) => Promise<void>;
 }): Promise<HarnessRun> {
   definition ??= synthLocalDefinition();
   const env = { ...options.moto.env, OPENAI_API_KEY: 'sk-test', AEP_OFFLINE: '1' };
@@ -74,12 +76,14 @@ export async function runWorkflow(options: {
   const deps = {
     ...localDeps({ store, cacheDir, env, version: 'test', log: { info: () => {}, warn: () => {}, error: () => {} } }), judgeScheduler: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 },
     ...(options.executionState ? { executionState: options.executionState } : {}),
+    ...(options.judgeJob ? { judgeOnGpuJob: true } : {}),
   };
   const states: HarnessRun['states'] = [];
   const result = await runLocal({
     input: { config: options.config }, deps, definition, ...(options.lambdas ? { lambdas: options.lambdas } : {}), waitMs: 0, retryIntervalMs: 0,
     ...(options.lambdaTimeoutMs !== undefined ? { lambdaTimeoutMs: options.lambdaTimeoutMs } : {}),
     ...(options.executionId !== undefined ? { executionId: options.executionId } : {}),
+    ...(options.judgeJob ? { judgeJob: (job: GenerationJob) => options.judgeJob!(job, { ...env, AEP_CACHE_DIR: cacheDir }) } : {}),
     generate: options.generate ?? (async (job) => {
       const lines: string[] = [];
       const code = await runGenerator({ env: { ...env, ...job.environment, AEP_CACHE_DIR: cacheDir, PROGRESS_INTERVAL_S: '3600' }, out: () => {}, err: (t) => lines.push(t), engine: { baseUrl: options.engineBaseUrl } });

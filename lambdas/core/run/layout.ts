@@ -23,6 +23,8 @@ export const RUN_FILES = {
   drift: 'judge/drift.json',
   /** The Batch API job of the run: its id, then what it answered and cost (`BatchRecord`). */
   judgeBatch: 'judge/batch.json',
+  /** The chunks the GPU judge job judges (`containers/judge/`), written by Prepare when the judge runs there. */
+  judgePlan: 'judge/plan.json',
   annotations: 'annotations.json',
   metrics: 'metrics.json',
   leaderboard: 'leaderboard.csv',

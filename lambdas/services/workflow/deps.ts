@@ -23,6 +23,11 @@ export interface WorkflowDeps {
   versions: { pipeline: string; node: string };
   /** Runs LC bootstrap replicates (default: in this thread). */
   replicateRunner?: ReplicateRunner;
+  /**
+   * An open-weights judge with no endpoint of its own runs as the workflow's GPU job ("Judge On GPU", the cloud);
+   * without this, its judge chunks call `judgeClient` (`aep run --judge-engine vllm` points it at a local vLLM).
+   */
+  judgeOnGpuJob?: boolean;
   /** Whether an execution (a lease holder, `run-lease.ts`) still runs; without it, another holder is `unknown`. */
   executionState?: (execution: string) => Promise<import('./run-lease.ts').ExecutionState>;
 }

@@ -16,6 +16,7 @@ import { takeRunLease } from './run-lease.ts';
 import { presetOf, type JudgeDeps } from './judge-step.ts';
 import { checkJudgeModel, type PreflightResult } from '../judge/preflight.ts';
 import { OPENAI_BASE_URL } from '../../core/judge/presets.ts';
+import { UsageError } from '../../core/errors.ts';
 import { RunFolder } from './run-store.ts';
 import { prepareCalibration } from './run-calibration.ts';
 
@@ -26,6 +27,21 @@ export interface PrepareEvent {
   execution?: string;
 }
 
+export type JudgeMode = RunConfig['judge']['mode'] | 'engine';
+
+/**
+ * The judge mode of a run: an open-weights preset without an endpoint of its own is judged by the GPU job where the
+ * workflow has one (the cloud); anything else as the config says.
+ */
+export function judgeModeOf(config: RunConfig, judgeOnGpuJob: boolean): JudgeMode {
+  const selfHosted = presetOf(config).selfHosted !== null && config.judge.baseUrl === undefined;
+  if (!selfHosted || !judgeOnGpuJob) return config.judge.mode;
+  if (config.judge.mode === 'batch-api') {
+    throw new UsageError(`judge ${presetOf(config).name} runs on our own GPUs, not on the OpenAI Batch API: set judge.mode to realtime`);
+  }
+  return 'engine';
+}
+
 export interface PrepareResult {
   runId: string;
   runPrefix: string;
@@ -33,7 +49,8 @@ export interface PrepareResult {
   needGeneration: boolean;
   /** The generator job's environment (container overrides). */
   generationEnv: GenerationEnv;
-  judgeMode: RunConfig['judge']['mode'];
+  /** How the state machine judges: the chunks (`realtime`), the OpenAI Batch API loop, or the GPU judge job (`engine`). */
+  judgeMode: JudgeMode;
   chunks: JudgeChunk[];
   config: RunConfig;
 }
@@ -108,8 +125,9 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
     }
   }
 
+  const judgeMode = judgeModeOf(config, deps.judgeOnGpuJob === true);
   let judgePreflight: PreflightResult | undefined;
-  if (deps.judgeClient) {
+  if (deps.judgeClient && judgeMode !== 'engine') { // the GPU job starts its own engine: there is nothing to ask yet
     const preset = presetOf(config);
     judgePreflight = await checkJudgeModel({
       client: await deps.judgeClient(preset, config), preset, baseUrl: config.judge.baseUrl ?? OPENAI_BASE_URL, now: deps.now(),
@@ -127,10 +145,11 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
   });
   if (!needGeneration) manifest = finishStage(startStage(manifest, 'generate', now()), 'generate', now(), { status: 'skipped', details: { modelOutputs: config.modelOutputs ?? 'from an earlier attempt' } });
   else manifest = startStage(manifest, 'generate', now());
+  if (judgeMode === 'engine') await run.putJson(RUN_FILES.judgePlan, { chunks });
   await run.writeManifest(manifest);
   deps.log.info('run prepared', { runId: runId, needGeneration, chunks: chunks.length });
   return {
     runId, runPrefix: prefix, runUrl: run.url, needGeneration, generationEnv: generationEnvironment(config, run.url),
-    judgeMode: config.judge.mode, chunks, config,
+    judgeMode, chunks, config,
   };
 }
