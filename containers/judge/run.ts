@@ -51,7 +51,7 @@ export interface JudgeJobIo {
   err: (text: string) => void;
 }
 
-export const ENGINE_JOB_FILE = 'judge/engine-job.json';
+export const ENGINE_JOB_FILE = RUN_FILES.engineJob;
 
 function required(env: Record<string, string | undefined>, name: string): string {
   const v = env[name]?.trim();

@@ -2,8 +2,9 @@
  * The cloud configuration of an open-weights judge, run by the local interpreter of the stack's state machine: the
  * run's judge is `vllm_llama3_8b` with no endpoint of its own, so Prepare (as in the cloud) chooses the GPU judge job
  * ("Judge On GPU"), which the test binds to the judge container's code (`containers/judge/run.ts`) with the job's
- * environment, against the stand-in engine. The result is complete and calibrated: the calibration is built by
- * `aep calibrate --from-leaderboard` from a synthetic leaderboard of the judge.
+ * environment; the job starts the stand-in `vllm` (`test/containers/vllm-standin.ts`) as it would start vLLM. The
+ * result is complete and calibrated (the calibration is built by `aep calibrate --from-leaderboard` from a synthetic
+ * leaderboard of the judge), and the report prices the engine's GPU-minutes.
  */
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import type { RunManifest } from '../../lambdas/core/run/manifest.ts';
 import { RunConfigSchema, runIdFor } from '../../lambdas/core/run/run-config.ts';
 import { runAep } from '../support/cli.ts';
 import { startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
+import { envWithPath, installVllmStandin } from '../containers/standin.ts';
+import { openBlobStore } from '../../lambdas/adapters/blob-store.ts';
 import { fixturePath, missingFixtures, missingMessage, readFixtureText } from '../support/fixtures.ts';
 import { motoAvailability, startMoto, type MotoServer } from '../support/moto.ts';
 import { assetOverrides, FIXTURES, listKeys, MODEL, newBucket, readJson, runWorkflow } from './harness.ts';
@@ -28,20 +31,20 @@ const PRESET = JUDGE_PRESETS.vllm_llama3_8b!;
 
 let s3: MotoServer;
 let generator: FakeEngine;
-let judgeEngine: FakeEngine;
 let dir: string;
+let binDir: string;
 
 beforeAll(async () => {
   if (skip) return;
-  [s3, generator, judgeEngine] = await Promise.all([
+  [s3, generator, { binDir }] = await Promise.all([
     startMoto(),
     startFakeEngine({ models: [MODEL], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0 }),
-    startFakeEngine({ models: [PRESET.model], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0 }),
+    installVllmStandin(),
   ]);
   dir = await mkdtemp(join(tmpdir(), 'aep-judge-gpu-'));
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([s3?.stop(), generator?.close(), judgeEngine?.close()]);
+  await Promise.all([s3?.stop(), generator?.close()]);
 });
 
 /** A leaderboard of the judge for `aep calibrate --from-leaderboard`: the official LC squashed, shifted and jittered. */
@@ -80,7 +83,7 @@ describe.skipIf(!!skip)('the GPU judge job in the workflow (the cloud configurat
         // the job definition's environment (RESULTS_URL) and the state's overrides (RUN_ID), as Batch gives them
         const lines: string[] = [];
         const code = await runJudgeJob({
-          env: { ...env, ...job.environment, RESULTS_URL: `s3://${bucket}/`, JUDGE_BASE_URL: judgeEngine.baseUrl },
+          env: envWithPath(binDir, { ...env, ...job.environment, RESULTS_URL: `s3://${bucket}/`, STANDIN_RECORD: join(dir, 'standin.json') }),
           out: () => {}, err: (t) => lines.push(t),
         });
         if (code !== 0) throw new Error(`judge job exited ${code}: ${lines.join('').trim().split('\n').at(-1)}`);
@@ -96,13 +99,12 @@ describe.skipIf(!!skip)('the GPU judge job in the workflow (the cloud configurat
     expect(keys).toEqual(expect.arrayContaining(['plan.json', 'chunk-0000.json', 'chunk-0003.json', 'engine-job.json'].map((f) => `runs/${runId}/judge/${f}`)));
     const plan = (await readJson<{ chunks: unknown[] }>(s3, bucket, `runs/${runId}/judge/plan.json`))!;
     expect(plan.chunks).toHaveLength(4);
-    // every judge prompt went to the engine once
-    const judgeRequests = judgeEngine.requests.filter((r) => (r.body as { model?: string }).model === PRESET.model);
-    const engineJob = (await readJson<{ paid: number; rows: number }>(s3, bucket, `runs/${runId}/judge/engine-job.json`))!;
-    expect(engineJob.rows).toBe(40);
-    expect(judgeRequests.length).toBe(engineJob.paid); // one request per row judged (identical outputs need none)
-    expect(judgeRequests.length).toBeGreaterThan(30);
-    expect(new Set(judgeRequests.map((r) => JSON.stringify((r.body as { messages: unknown }).messages))).size).toBe(judgeRequests.length);
+    // the job started the engine for the preset, judged every row, and stopped it
+    const standin = JSON.parse(await readFile(join(dir, 'standin.json'), 'utf8')) as { argv: string[] };
+    expect(standin.argv.slice(0, 2)).toEqual(['serve', PRESET.model]);
+    expect(standin.argv).toContain('--enable-prefix-caching');
+    const engineJob = (await readJson<{ rows: number; failed: number; engine: { started: boolean; gpuMinutes: number } }>(s3, bucket, `runs/${runId}/judge/engine-job.json`))!;
+    expect(engineJob).toMatchObject({ rows: 40, failed: 0, engine: { started: true } });
     const metrics = (await readJson<{ n_total: number; judge: { preset: string; scale: string }; official_scale?: { length_controlled_winrate: number; interval: number[] } }>(s3, bucket, `runs/${runId}/metrics.json`))!;
     expect(metrics.n_total).toBe(40);
     expect(metrics.judge).toMatchObject({ preset: PRESET.name, scale: `judge:${PRESET.model}` });
@@ -111,6 +113,14 @@ describe.skipIf(!!skip)('the GPU judge job in the workflow (the cloud configurat
     const manifest = (await readJson<RunManifest>(s3, bucket, `runs/${runId}/manifest.json`))!;
     expect(manifest.status).toBe('succeeded');
     expect(manifest.stages.judge!.details).toMatchObject({ rows: 40, failed: 0, chunks: 4 });
+    // the engine's use, priced at the planned instance's list price, in the manifest and the report
+    const engine = (manifest.stages.judge!.details as { engine: { gpuMinutes: number; usd: { instance: string; onDemand: number; spot: number } } }).engine;
+    expect(engine.gpuMinutes).toBeCloseTo(engineJob.engine.gpuMinutes, 9);
+    expect(engine.usd.instance).toBe(PRESET.selfHosted!.gpu.instanceTypes[0]);
+    expect(engine.usd.spot).toBeLessThan(engine.usd.onDemand);
+    const report = (await openBlobStore(`s3://${bucket}/`, { env: s3.env }).get(`runs/${runId}/report.html`))!.toString('utf8');
+    expect(report).toContain('Judge GPU time');
+    expect(report).toContain(`at ${engine.usd.instance} list price`);
     expect(JSON.parse(await readFile(calibration, 'utf8')).judge).toMatchObject({ preset: PRESET.name });
   }, 300_000);
 });

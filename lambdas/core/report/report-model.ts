@@ -2,6 +2,7 @@
  * The run report's data model: everything the page shows, computed from the run folder's contents (passed in as
  * text and plain data; no I/O here). The page templates only format this model.
  */
+import type { EngineUse } from '../judge/engine-use.ts';
 import type { OfficialScaleBlock } from '../calibration/document.ts';
 import { parseAnnotations } from '../annotations.ts';
 import type { GenerationManifest } from '../generation/manifest.ts';
@@ -95,6 +96,8 @@ export interface Headline {
   rows: { total: number; judged: number; failed: number };
   tokens: { judgePrompt: number; judgeCompletion: number; generated: number };
   costUsd: number;
+  /** A self-hosted judge's engine: GPU-minutes and their list-price estimate (null: an API judge). */
+  judgeEngine: EngineUse | null;
   generation: GenerationSettings;
   extremeChangeWarning: boolean;
   /** The official-scale estimate of a run judged by another judge, through its calibration (null: none). */
@@ -197,6 +200,7 @@ export function buildRunReportModel(input: RunReportInput): RunReportModel {
       rows: { total: m.n_rows ?? rows.length, judged: m.n_total, failed: m.n_failed_annotations ?? prefs.filter((p) => p === null).length },
       tokens: { ...man.tokens },
       costUsd: man.costUsd.judge,
+      judgeEngine: (man.stages.judge?.details as { engine?: EngineUse } | undefined)?.engine ?? null,
       generation: generationSettings(man, input.generationJson),
       extremeChangeWarning: m.extreme_change_warning,
       officialScale: m.official_scale ? {

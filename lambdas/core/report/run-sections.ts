@@ -60,7 +60,11 @@ ${card('Judge', `<span class="small" id="judge-snapshot">${e(h.judge.snapshots.l
     `${e(h.judge.annotator ?? h.judge.preset)} · ${e(h.judge.mode)} · ${h.judge.comparable ? 'the leaderboard judge: official scale'
       : `<b>not the leaderboard judge</b>: LC and win rate are on its own scale (<code>${e(h.judge.scale)}</code>)${h.officialScale ? '' : ', not comparable to the leaderboard'}`}`)}
 ${card('Rows judged', `${int(h.rows.judged)} <small>/ ${int(h.rows.total)}</small>`, `${int(h.rows.failed)} failed`)}
-${card('Judge cost', usd(h.costUsd), `${int(h.tokens.judgePrompt)} prompt + ${int(h.tokens.judgeCompletion)} completion tokens`)}
+${h.judgeEngine
+    ? card('Judge GPU time', `<span id="judge-gpu-minutes">${fixed(h.judgeEngine.gpuMinutes)}</span> <small>GPU-min</small>`, h.judgeEngine.usd
+      ? `≈ ${usd(h.judgeEngine.usd.onDemand)} on demand, ${usd(h.judgeEngine.usd.spot)} spot at ${e(h.judgeEngine.usd.instance)} list price · ${int(h.judgeEngine.gpus)} GPU(s), engine start ${fixed(h.judgeEngine.startupMs / 1000, 0)} s`
+      : `${int(h.judgeEngine.gpus)} GPU(s)`)
+    : card('Judge cost', usd(h.costUsd), `${int(h.tokens.judgePrompt)} prompt + ${int(h.tokens.judgeCompletion)} completion tokens`)}
 </div>
 <p class="small muted" id="generation">Generation: ${generationText(h)}${h.generation.tokensGenerated !== null ? ` · ${int(h.generation.tokensGenerated)} tokens generated` : ''}</p>
 </header>`;

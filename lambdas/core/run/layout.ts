@@ -25,6 +25,8 @@ export const RUN_FILES = {
   judgeBatch: 'judge/batch.json',
   /** The chunks the GPU judge job judges (`containers/judge/`), written by Prepare when the judge runs there. */
   judgePlan: 'judge/plan.json',
+  /** What the GPU judge job did and its engine used (`containers/judge/`). */
+  engineJob: 'judge/engine-job.json',
   annotations: 'annotations.json',
   metrics: 'metrics.json',
   leaderboard: 'leaderboard.csv',

@@ -15,6 +15,8 @@ import { runCalibration } from './run-calibration.ts';
 import { driftWarning, type DriftCheck } from '../../core/calibration/drift.ts';
 import { RunFolder } from './run-store.ts';
 import { judgingDone } from './judge-share.ts';
+import { engineUse } from '../../core/judge/engine-use.ts';
+import { presetOf } from './judge-step.ts';
 import { settleGeneration } from './generation-stage.ts';
 
 export interface AggregateEvent {
@@ -93,7 +95,10 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
   const judge = withBatch(chunks.reduce((acc, c) => addStats(acc, c.stats), emptyStats()), await run.json<BatchRecord>(RUN_FILES.judgeBatch));
   const judgeStart = chunks.map((c) => c.startedAt).sort()[0]!;
   const judgeEnd = chunks.map((c) => c.finishedAt).sort().at(-1)!;
-  manifest = { ...manifest, stages: { ...manifest.stages, judge: { status: 'succeeded', startedAt: judgeStart, finishedAt: judgeEnd, seconds: (Date.parse(judgeEnd) - Date.parse(judgeStart)) / 1000, details: { ...judge, chunks: chunks.length } } } };
+  // a GPU judge job records what its engine used; the manifest (and so the report) prices it
+  const engineJob = await run.json<{ engine?: Parameters<typeof engineUse>[1] }>(RUN_FILES.engineJob);
+  const engine = engineJob ? engineUse(presetOf(manifest.config), engineJob.engine) : undefined;
+  manifest = { ...manifest, stages: { ...manifest.stages, judge: { status: 'succeeded', startedAt: judgeStart, finishedAt: judgeEnd, seconds: (Date.parse(judgeEnd) - Date.parse(judgeStart)) / 1000, details: { ...judge, chunks: chunks.length, ...(engine ? { engine } : {}) } } } };
   manifest = await settleGeneration(manifest, run);
   const m = result.metrics;
   manifest = {
