@@ -4,30 +4,17 @@
  * (and `vllm`, which the generator image has).
  */
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { bundleEntry, isMain } from '../bundle.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUTFILE = join(here, 'dist', 'entrypoint.mjs');
 
-export async function buildJudgeJob({ outfile = DEFAULT_OUTFILE }: { outfile?: string } = {}): Promise<string> {
-  await build({
-    entryPoints: [join(here, 'entrypoint.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __aepCreateRequire } from 'node:module'; const require = __aepCreateRequire(import.meta.url);" },
-    legalComments: 'linked',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
-  return outfile;
+export function buildJudgeJob({ outfile = DEFAULT_OUTFILE }: { outfile?: string } = {}): Promise<string> {
+  return bundleEntry(join(here, 'entrypoint.ts'), outfile);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   const outfile = await buildJudgeJob({ outfile: process.argv[2] ? resolve(process.argv[2]) : undefined });
   process.stdout.write(`bundled ${outfile}\n`);
 }

@@ -60,6 +60,21 @@ export interface GenerationBatchProps {
   image?: ecs.ContainerImage;
 }
 
+/**
+ * Both GPU jobs: retried when spot capacity is reclaimed or the image cannot be pulled (the job resumes from what it
+ * wrote), never on their own non-zero exit (a real error, recorded by the workflow).
+ */
+function gpuJobRetries(): Pick<batch.EcsJobDefinitionProps, 'retryAttempts' | 'retryStrategies'> {
+  return {
+    retryAttempts: 3,
+    retryStrategies: [
+      batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+      batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
+      batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onExitCode: '*' })),
+    ],
+  };
+}
+
 export class GenerationBatch extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
@@ -148,12 +163,7 @@ export class GenerationBatch extends Construct {
     this.jobDefinition = new batch.EcsJobDefinition(this, 'GeneratorJob', {
       container,
       timeout: Duration.minutes(props.gpu.jobTimeoutMinutes),
-      retryAttempts: 3,
-      retryStrategies: [
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
-        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onExitCode: '*' })),
-      ],
+      ...gpuJobRetries(),
     });
 
     // The open-weights judge: the same image and queue, the judge bundle as command, as many GPUs as configured
@@ -180,12 +190,7 @@ export class GenerationBatch extends Construct {
       container: judge,
       timeout: Duration.minutes(props.judgeGpu.jobTimeoutMinutes),
       // a spot interruption restarts the job, which judges only what the judge cache does not hold yet
-      retryAttempts: 3,
-      retryStrategies: [
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
-        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onExitCode: '*' })),
-      ],
+      ...gpuJobRetries(),
     });
     Validations.of(this.vpc).acknowledge({ id: 'AwsSolutions-EC23', reason: 'The security group allows no inbound traffic.' });
   }
