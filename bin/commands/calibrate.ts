@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { atomicWrite, defaultCacheDir, sha256Hex } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
@@ -46,6 +46,8 @@ interface CalibrateFlags {
   nanoLeaderboard?: string;
   cacheDir?: string;
   level: number;
+  judgeEngine?: 'vllm';
+  judgeTensorParallel?: number;
 }
 
 async function readText(path: string): Promise<string> {
@@ -119,6 +121,19 @@ export function calibrationJson(doc: CalibrationDocument): Record<string, unknow
   return { judge: doc.judge.scale, judge_details: doc.judge, method: doc.method, level: doc.level, map: { a: doc.map.lc.a, b: doc.map.lc.b, half_width_logit: doc.map.lc.half_width_logit }, panel: doc.panel, models: doc.models };
 }
 
+/** `--judge-engine vllm`: the panel is judged by the preset's open weights on a vLLM started at the first uncached row. */
+async function panelJudgeEngine(f: CalibrateFlags, preset: JudgePreset) {
+  const { LazyJudgeEngine, selfHostedOf } = await import('../../lambdas/adapters/vllm-judge-engine.ts');
+  if (f.judgeBaseUrl) throw new UsageError('give one of --judge-engine vllm (start one) or --judge-base-url URL (a running judge server); nothing was judged');
+  if (f.batchApi) throw new UsageError('--batch-api is the OpenAI Batch API; a --judge-engine vllm judge runs on this machine; nothing was judged');
+  selfHostedOf(preset);
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('sh', ['-c', 'command -v vllm']).status !== 0) {
+    throw new UsageError('--judge-engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --judge-base-url URL of a running judge server; nothing was judged');
+  }
+  return new LazyJudgeEngine(preset, { env: process.env, ...(f.judgeTensorParallel ? { tensorParallel: f.judgeTensorParallel } : {}) });
+}
+
 async function calibrate(f: CalibrateFlags): Promise<void> {
   const cacheRoot = f.cacheDir ?? defaultCacheDir(process.env);
   const assets = assetResolver({
@@ -137,7 +152,8 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
     }
   } else {
     const { identity, preset } = calibrationJudge(f, true);
-    const apiKey = process.env.OPENAI_API_KEY;
+    const engine = f.judgeEngine ? await panelJudgeEngine(f, preset!) : undefined;
+    const apiKey = engine ? 'EMPTY' : process.env.OPENAI_API_KEY;
     if (!apiKey) throw new UsageError('OPENAI_API_KEY is not set; export the judge API key, or use --from-leaderboard CSV (no judge spend)');
     const names = panel ?? Object.keys(DEFAULT_PANEL);
     const files = panelFiles(f, assets);
@@ -161,15 +177,25 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
     }
     const connection = { model: preset!.model, apiKey, baseUrl: f.judgeBaseUrl, request: preset!.request };
     const cacheDir = judgeCacheDir(cacheRoot);
-    ({ doc } = await calibrateWithPanel({
-      judge: identity, panel: names, files, assets, level: f.level,
-      judgeOptions: {
-        preset: preset!, client: new OpenAIJudgeClient(connection), cache,
-        scheduler: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: f.concurrency },
-        batch: f.batchApi ? { client: new OpenAIBatchClient(connection), state: new FileBlobStore(cacheDir), pollIntervalMs: 30_000, maxPollIntervalMs: 60_000 } : undefined,
-      },
-      onModel: (r) => process.stderr.write(`  ${r.name}: judge LC ${r.judge.length_controlled_winrate.toFixed(1)}, win rate ${r.judge.win_rate.toFixed(1)} (${r.requests} requests)\n`),
-    }));
+    try {
+      ({ doc } = await calibrateWithPanel({
+        judge: identity, panel: names, files, assets, level: f.level,
+        judgeOptions: {
+          preset: preset!, client: engine ? engine.client(preset!, process.env.AEP_JUDGE_API_KEY || 'EMPTY') : new OpenAIJudgeClient(connection), cache,
+          scheduler: { ...DEFAULT_SCHEDULER_SETTINGS, concurrency: f.concurrency },
+          batch: f.batchApi ? { client: new OpenAIBatchClient(connection), state: new FileBlobStore(cacheDir), pollIntervalMs: 30_000, maxPollIntervalMs: 60_000 } : undefined,
+        },
+        onModel: (r) => process.stderr.write(`  ${r.name}: judge LC ${r.judge.length_controlled_winrate.toFixed(1)}, win rate ${r.judge.win_rate.toFixed(1)} (${r.requests} requests)\n`),
+      }));
+    } finally {
+      if (engine) {
+        await engine.stop();
+        const u = await engine.usage();
+        process.stderr.write(u.failed ? '  the judge vLLM failed to start\n' : u.started
+          ? `  judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${((u.upMs / 60_000) * u.gpus).toFixed(2)} GPU-minutes\n`
+          : '  judge vLLM not started (every judgement was cached)\n');
+      }
+    }
   }
   const out = resolve(f.out);
   await mkdir(out, { recursive: true });
@@ -188,6 +214,8 @@ export function calibrateCommand(): Command {
     .option('--judge <preset>', 'the judge to calibrate (a preset; with --from-leaderboard any name)')
     .option('--judge-model <name>', 'judge model name (a preset\'s model selects that preset)')
     .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')
+    .addOption(new Option('--judge-engine <engine>', 'judge the panel with an open-weights preset on a vLLM this command starts (prefix caching on; no API key needed)').choices(['vllm']))
+    .option('--judge-tensor-parallel <n>', 'GPUs of the judge vLLM (default: the preset\'s least)', positiveInt)
     .option('--from-leaderboard [csv]', 'build from a ready leaderboard of the judge (no judge spend); without CSV: the pinned public gpt-5-nano board (--judge gpt5_nano)')
     .option('--panel <models>', `comma-separated panel models (default: ${Object.keys(DEFAULT_PANEL).join(',')})`)
     .option('--panel-dir <dir>', 'local copies of the panel files: DIR/outputs/<model>.model_outputs.json[.gz] and DIR/annotations/<model>.annotations.json[.gz]')

@@ -82,4 +82,28 @@ describe.skipIf(missing.length > 0)('calibrating an open-weights judge', () => {
     expect(metrics.length_controlled_winrate).toEqual(expect.any(Number));
     expect(run.stderr).toMatch(/judge vLLM up .* GPU-minutes/);
   }, 900_000);
+
+  it('aep calibrate --judge-engine vllm judges the panel on a vLLM it starts (prefix caching), reports its GPU time and stops it', async () => {
+    // Prepare: a two-model panel, too small for a bridge, so the outcome does not depend on the stand-in's answers
+    const dir = await mkdtemp(join(tmpdir(), 'aep-cal-engine-'));
+    const record = join(dir, 'standin.json');
+    const args = ['calibrate', '--judge', 'vllm_llama3_8b', '--judge-engine', 'vllm', '--panel', PANEL.slice(0, 2).join(','),
+      '--panel-dir', fixturesRoot()!, '--eval-set', fixturePath(FIXTURES[0]!)!, '--judge-template', fixturePath(FIXTURES[1]!)!,
+      '--gamed', fixturePath(FIXTURES[2]!)!, '--leaderboard', fixturePath(FIXTURES[4]!)!, '--cache-dir', join(dir, 'cache'), '--out', join(dir, 'cal')];
+    // Act
+    const r = await runAep(args, { env: envWithPath(binDir, { OPENAI_API_KEY: '', STANDIN_RECORD: record }), timeoutMs: 300_000 });
+    // Assess: the panel was judged on the engine (no API key needed), then the bridge refused two models
+    expect(r.stderr).toMatch(/judging 2 panel models with meta-llama\/Meta-Llama-3-8B-Instruct/);
+    expect(r.stderr).toMatch(/judge vLLM up [\d.]+ s \(start [\d.]+ s\) on 1 GPU\(s\): [\d.]+ GPU-minutes/);
+    expect(r.stderr).toContain('a calibration needs at least 3 models on both boards, found 2');
+    expect(r.code).toBe(1);
+    const { argv, pid } = JSON.parse(await readFile(record, 'utf8')) as { argv: string[]; pid: number };
+    expect(argv.slice(0, 2)).toEqual(['serve', JUDGE_MODEL]);
+    expect(argv).toContain('--enable-prefix-caching');
+    expect(() => process.kill(pid, 0)).toThrow(); // stopped
+    // a closed judge has no weights to serve: refused before anything starts
+    const closed = await runAep(['calibrate', '--judge', 'weighted_alpaca_eval_gpt4_turbo', '--judge-engine', 'vllm', '--out', join(dir, 'x')], { env: envWithPath(binDir, {}) });
+    expect(closed.code).not.toBe(0);
+    expect(closed.stderr).toMatch(/has no open weights to serve with vLLM; open-weights presets: weighted_alpaca_eval_vllm_llama3_70b, vllm_llama3_8b/);
+  }, 600_000);
 });
