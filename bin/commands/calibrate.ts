@@ -123,14 +123,8 @@ export function calibrationJson(doc: CalibrationDocument): Record<string, unknow
 
 /** `--judge-engine vllm`: the panel is judged by the preset's open weights on a vLLM started at the first uncached row. */
 async function panelJudgeEngine(f: CalibrateFlags, preset: JudgePreset) {
-  const { LazyJudgeEngine, selfHostedOf } = await import('../../lambdas/adapters/vllm-judge-engine.ts');
-  if (f.judgeBaseUrl) throw new UsageError('give one of --judge-engine vllm (start one) or --judge-base-url URL (a running judge server); nothing was judged');
-  if (f.batchApi) throw new UsageError('--batch-api is the OpenAI Batch API; a --judge-engine vllm judge runs on this machine; nothing was judged');
-  selfHostedOf(preset);
-  const { spawnSync } = await import('node:child_process');
-  if (spawnSync('sh', ['-c', 'command -v vllm']).status !== 0) {
-    throw new UsageError('--judge-engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --judge-base-url URL of a running judge server; nothing was judged');
-  }
+  const [{ LazyJudgeEngine }, { checkJudgeEngineFlags }] = await Promise.all([import('../../lambdas/adapters/vllm-judge-engine.ts'), import('./judge-engine-flags.ts')]);
+  await checkJudgeEngineFlags({ judgeBaseUrl: f.judgeBaseUrl, batchApi: f.batchApi, preset, env: process.env, nothing: '; nothing was judged' });
   return new LazyJudgeEngine(preset, { env: process.env, ...(f.judgeTensorParallel ? { tensorParallel: f.judgeTensorParallel } : {}) });
 }
 
@@ -190,10 +184,7 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
     } finally {
       if (engine) {
         await engine.stop();
-        const u = await engine.usage();
-        process.stderr.write(u.failed ? '  the judge vLLM failed to start\n' : u.started
-          ? `  judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${((u.upMs / 60_000) * u.gpus).toFixed(2)} GPU-minutes\n`
-          : '  judge vLLM not started (every judgement was cached)\n');
+        process.stderr.write(`  ${(await import('./judge-engine-flags.ts')).engineUseLine(await engine.usage())}\n`);
       }
     }
   }

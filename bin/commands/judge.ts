@@ -133,24 +133,17 @@ async function judgeLocked(opts: JudgeOptions): Promise<void> {
 
 /** `--judge-engine vllm`: the preset's open weights on a vLLM started at the first uncached row, stopped at the end. */
 async function judgeOnEngine(opts: JudgeOptions, preset: JudgePreset): Promise<void> {
-  const { LazyJudgeEngine, ENGINE_JUDGE_CONCURRENCY, selfHostedOf } = await import('../../lambdas/adapters/vllm-judge-engine.ts');
-  if (opts.judgeBaseUrl) throw new UsageError('give one of --judge-engine vllm (start one) or --judge-base-url URL (a running judge server)');
-  if (opts.batchApi) throw new UsageError('--batch-api is the OpenAI Batch API; a --judge-engine vllm judge runs on this machine');
-  selfHostedOf(preset);
-  const { spawnSync } = await import('node:child_process');
-  if (spawnSync('sh', ['-c', 'command -v vllm']).status !== 0) {
-    throw new UsageError('--judge-engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --judge-base-url URL of a running judge server');
-  }
+  const [{ LazyJudgeEngine, ENGINE_JUDGE_CONCURRENCY }, { checkJudgeEngineFlags, engineUseLine }] = await Promise.all([
+    import('../../lambdas/adapters/vllm-judge-engine.ts'), import('./judge-engine-flags.ts'),
+  ]);
+  await checkJudgeEngineFlags({ judgeBaseUrl: opts.judgeBaseUrl, batchApi: opts.batchApi, preset, env: process.env, nothing: '' });
   const engine = new LazyJudgeEngine(preset, { env: process.env, ...(opts.judgeTensorParallel ? { tensorParallel: opts.judgeTensorParallel } : {}) });
   const concurrency = opts.concurrency === DEFAULT_SCHEDULER_SETTINGS.concurrency ? ENGINE_JUDGE_CONCURRENCY : opts.concurrency;
   try {
     await judgeWith({ ...opts, concurrency }, preset, { client: engine.client(preset, process.env.AEP_JUDGE_API_KEY || 'EMPTY'), baseUrl: 'the judge vLLM' });
   } finally {
     await engine.stop();
-    const u = await engine.usage();
-    process.stderr.write(u.failed ? '  the judge vLLM failed to start\n' : u.started
-      ? `  judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${((u.upMs / 60_000) * u.gpus).toFixed(2)} GPU-minutes\n`
-      : '  judge vLLM not started (every judgement was cached)\n');
+    process.stderr.write(`  ${engineUseLine(await engine.usage())}\n`);
   }
 }
 

@@ -100,15 +100,9 @@ async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
 
 /** `--judge-engine vllm`: an open-weights preset, no other judge endpoint, and a vllm to start. */
 async function judgeEnginePreflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
-  const [{ resolveJudge }, { selfHostedOf }] = await Promise.all([
-    import('../../lambdas/core/judge/presets.ts'), import('../../lambdas/adapters/vllm-judge-engine.ts'),
-  ]);
-  if (f.judgeBaseUrl) throw new UsageError('give one of --judge-engine vllm (start one) or --judge-base-url URL (a running judge server); nothing was started');
-  if (f.batchApi) throw new UsageError('--batch-api is the OpenAI Batch API; a --judge-engine vllm judge runs on this machine; nothing was started');
-  selfHostedOf(resolveJudge({ ...(f.judge ? { judge: f.judge } : {}), ...(f.judgeModel ? { judgeModel: f.judgeModel } : {}) }));
-  if (spawnSync('sh', ['-c', 'command -v vllm'], { env }).status !== 0) {
-    throw new UsageError('--judge-engine vllm needs the vllm command on PATH (pip install vllm, on a GPU machine); or pass --judge-base-url URL of a running judge server; nothing was started');
-  }
+  const [{ resolveJudge }, { checkJudgeEngineFlags }] = await Promise.all([import('../../lambdas/core/judge/presets.ts'), import('./judge-engine-flags.ts')]);
+  const preset = resolveJudge({ ...(f.judge ? { judge: f.judge } : {}), ...(f.judgeModel ? { judgeModel: f.judgeModel } : {}) });
+  await checkJudgeEngineFlags({ judgeBaseUrl: f.judgeBaseUrl, batchApi: f.batchApi, preset, env, nothing: '; nothing was started' });
 }
 
 async function run(f: RunFlags): Promise<void> {
@@ -193,14 +187,14 @@ async function localJudgeEngine(f: RunFlags, config: import('../../lambdas/core/
 
 /** The engine's use, recorded in the run folder (`judge/engine-local.json`) and as one line for stderr. */
 async function judgeEngineLine(engine: Engine, put: (key: string, value: unknown) => Promise<void>): Promise<string> {
+  const { engineUseLine } = await import('./judge-engine-flags.ts');
   const u = await engine.usage();
-  if (u.failed) return 'aep run: the judge vLLM failed to start (see the error)\n';
-  if (!u.started) return 'aep run: judge vLLM not started (every judgement was cached)\n';
-  const minutes = (u.upMs / 60_000) * u.gpus;
-  await put('judge/engine-local.json', {
-    judge: engine.preset.name, model: engine.preset.model, startupMs: u.startupMs, upMs: u.upMs, gpus: u.gpus, gpuMinutes: minutes, command: u.command,
-  });
-  return `aep run: judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${minutes.toFixed(2)} GPU-minutes\n`;
+  if (u.started && !u.failed) {
+    await put('judge/engine-local.json', {
+      judge: engine.preset.name, model: engine.preset.model, startupMs: u.startupMs, upMs: u.upMs, gpus: u.gpus, gpuMinutes: (u.upMs / 60_000) * u.gpus, command: u.command,
+    });
+  }
+  return `aep run: ${engineUseLine(u)}${u.failed ? ' (see the error)' : ''}\n`;
 }
 
 export function runCommand(): Command {
