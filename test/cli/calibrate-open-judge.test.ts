@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envWithPath, installVllmStandin } from '../containers/standin.ts';
 import { runAep } from '../support/cli.ts';
 import { engineJudgeTopLogprobs, startFakeEngine, type FakeEngine } from '../support/fake-engine.ts';
-import { judgeXAnswer } from '../support/fake-judge-x.ts';
-import { fixturePath, fixturesRoot, missingFixtures, missingMessage, readFixtureJson } from '../support/fixtures.ts';
+import { panelJudgeX } from '../support/fake-judge-x.ts';
+import { fixturePath, fixturesRoot, missingFixtures, missingMessage } from '../support/fixtures.ts';
 import { assetFlags, FIXTURES, MODEL } from '../workflow/harness.ts';
 
 const PANEL = ['gemma-2b-it', 'falcon-7b-instruct', 'alpaca-7b', 'vicuna-7b', 'gpt-3.5-turbo-1106', 'claude-2.1'];
@@ -26,14 +26,7 @@ let generator: FakeEngine;
 let binDir: string;
 beforeAll(async () => {
   if (missing.length) return;
-  const official = new Map<string, number>();
-  for (const m of PANEL) {
-    for (const r of readFixtureJson<{ instruction: string; output_2: string; preference: number | null }[]>(`annotations/${m}.annotations.json.gz`)) {
-      if (r.preference !== null) official.set(`${r.instruction}\u0000${r.output_2}`, r.preference);
-    }
-  }
-  const reference = new Map(readFixtureJson<{ instruction: string; output: string }[]>(FIXTURES[0]!).map((r) => [r.instruction, r.output]));
-  const x = judgeXAnswer(official, reference, { squash: 0.7, lengthBias: 0.15, noise: 0.8 });
+  const x = panelJudgeX(PANEL, FIXTURES[0]!, { squash: 0.7, lengthBias: 0.15, noise: 0.8 });
   judge = await startFakeEngine({
     models: [JUDGE_MODEL], capacityTokensPerSecond: 5_000_000, perTokenLatencyMs: 0,
     judgeTopLogprobs: (key) => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAep } from '../support/cli.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.ts';
-import { judgeXAnswer } from '../support/fake-judge-x.ts';
-import { fixturePath, fixturesRoot, missingFixtures, missingMessage, readFixtureJson } from '../support/fixtures.ts';
+import { panelJudgeX } from '../support/fake-judge-x.ts';
+import { fixturePath, fixturesRoot, missingFixtures, missingMessage } from '../support/fixtures.ts';
 
 // the fixture models on the official board (text_davinci_003 has no AlpacaEval 2.0 row)
 const PANEL = ['gemma-2b-it', 'falcon-7b-instruct', 'phi-2', 'alpaca-7b', 'vicuna-7b', 'Qwen-14B-Chat', 'gpt-3.5-turbo-1106', 'claude-2.1', 'FuseChat-Llama-3.2-1B-Instruct'];
@@ -17,14 +17,7 @@ if (missing.length) console.warn(`[skip] aep calibrate panel tests: ${missingMes
 let judge: FakeOpenAI;
 beforeAll(async () => {
   if (missing.length) return;
-  const official = new Map<string, number>();
-  for (const m of PANEL) {
-    for (const r of readFixtureJson<{ instruction: string; output_2: string; preference: number | null }[]>(`annotations/${m}.annotations.json.gz`)) {
-      if (r.preference !== null) official.set(`${r.instruction}\u0000${r.output_2}`, r.preference);
-    }
-  }
-  const reference = new Map(readFixtureJson<{ instruction: string; output: string }[]>(ASSETS[0]!).map((r) => [r.instruction, r.output]));
-  judge = await startFakeOpenAI({ answer: judgeXAnswer(official, reference, { squash: 0.7, lengthBias: 0.15, noise: 0.8 }) });
+  judge = await startFakeOpenAI({ answer: panelJudgeX(PANEL, ASSETS[0]!, { squash: 0.7, lengthBias: 0.15, noise: 0.8 }) });
 });
 afterAll(async () => {
   await judge?.close();

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { choiceWithProbability, type FakeChatRequest } from './fake-openai.ts';
+import { readFixtureJson } from './fixtures.ts';
 
 export interface JudgeXDistortion {
   /** Slope of the squash in logit space (< 1 compresses). */
@@ -52,4 +53,19 @@ export function judgeXAnswer(
     const pModelBetter = 1 / (1 + Math.exp(-z));
     return choiceWithProbability(modelIsM ? pModelBetter : 1 - pModelBetter);
   };
+}
+
+/**
+ * Judge X's answers for a panel: the official preferences of each panel model's fixture annotations (by instruction
+ * and model output), distorted by `distortion`. `referencePath` is the reference outputs fixture.
+ */
+export function panelJudgeX(panel: readonly string[], referencePath: string, distortion: JudgeXDistortion): ReturnType<typeof judgeXAnswer> {
+  const official = new Map<string, number>();
+  for (const m of panel) {
+    for (const r of readFixtureJson<{ instruction: string; output_2: string; preference: number | null }[]>(`annotations/${m}.annotations.json.gz`)) {
+      if (r.preference !== null) official.set(`${r.instruction}\u0000${r.output_2}`, r.preference);
+    }
+  }
+  const reference = new Map(readFixtureJson<{ instruction: string; output: string }[]>(referencePath).map((r) => [r.instruction, r.output]));
+  return judgeXAnswer(official, reference, distortion);
 }
