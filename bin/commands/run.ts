@@ -182,6 +182,12 @@ async function localJudgeEngine(f: RunFlags, config: import('../../lambdas/core/
   });
   process.stderr.write(`aep run: judge ${engine.preset.name} on a vLLM started at the first uncached judgement\n`);
   deps.judgeClient = async (preset) => engine.client(preset, env.AEP_JUDGE_API_KEY || 'EMPTY');
+  // Aggregate comes after the last judgement: it stops the engine and records its GPU time in the manifest and report
+  deps.judgeEngineUse = async () => {
+    await engine.stop();
+    const u = await engine.usage();
+    return u.started ? { started: true, gpus: u.gpus, gpuMinutes: (u.upMs / 60_000) * u.gpus, upMs: u.upMs, startupMs: u.startupMs } : undefined;
+  };
   return engine;
 }
 

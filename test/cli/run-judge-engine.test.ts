@@ -77,6 +77,12 @@ describe.skipIf(missing.length > 0)('aep run --judge-engine vllm', () => {
     expect(used).toMatchObject({ judge: 'vllm_llama3_8b', model: 'meta-llama/Meta-Llama-3-8B-Instruct', gpus: 1 });
     expect(used.gpuMinutes).toBeGreaterThan(0);
     expect(used.command).toContain('--enable-prefix-caching');
+    // the manifest and the report record the engine's GPU time, priced at the preset's planned instance
+    const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
+    expect(manifest.stages.judge.details.engine).toMatchObject({ gpus: 1, usd: { instance: 'g6.xlarge' } });
+    expect(manifest.stages.judge.details.engine.gpuMinutes).toBeGreaterThan(0);
+    expect(manifest.stages.judge.details.engine.gpuMinutes).toBeLessThanOrEqual(used.gpuMinutes);
+    expect(await readFile(join(folder, 'report.html'), 'utf8')).toContain('Judge GPU time');
     const rows = JSON.parse(await readFile(join(folder, 'annotations.json'), 'utf8')) as any[];
     expect(rows).toHaveLength(60);
     // every judged row: the engine's answer, parsed exactly as the official parser does (incl. its NaN cases)

@@ -95,9 +95,10 @@ export async function aggregateRun(deps: WorkflowDeps, event: AggregateEvent): P
   const judge = withBatch(chunks.reduce((acc, c) => addStats(acc, c.stats), emptyStats()), await run.json<BatchRecord>(RUN_FILES.judgeBatch));
   const judgeStart = chunks.map((c) => c.startedAt).sort()[0]!;
   const judgeEnd = chunks.map((c) => c.finishedAt).sort().at(-1)!;
-  // a GPU judge job records what its engine used; the manifest (and so the report) prices it
+  // a GPU judge job records what its engine used (a local engine tells it here); the manifest and report price it
   const engineJob = await run.json<{ engine?: Parameters<typeof engineUse>[1] }>(RUN_FILES.engineJob);
-  const engine = engineJob ? engineUse(presetOf(manifest.config), engineJob.engine) : undefined;
+  const used = engineJob?.engine ?? await deps.judgeEngineUse?.();
+  const engine = used ? engineUse(presetOf(manifest.config), used) : undefined;
   manifest = { ...manifest, stages: { ...manifest.stages, judge: { status: 'succeeded', startedAt: judgeStart, finishedAt: judgeEnd, seconds: (Date.parse(judgeEnd) - Date.parse(judgeStart)) / 1000, details: { ...judge, chunks: chunks.length, ...(engine ? { engine } : {}) } } } };
   manifest = await settleGeneration(manifest, run);
   const m = result.metrics;

@@ -28,6 +28,11 @@ export interface WorkflowDeps {
    * without this, its judge chunks call `judgeClient` (`aep run --judge-engine vllm` points it at a local vLLM).
    */
   judgeOnGpuJob?: boolean;
+  /**
+   * A judge engine this process runs (`aep run --judge-engine vllm`): Aggregate stops it (judging is over) and
+   * records what it used, as the GPU judge job does in `judge/engine-job.json`.
+   */
+  judgeEngineUse?: () => Promise<{ started: boolean; gpus: number; gpuMinutes: number; upMs: number; startupMs: number } | undefined>;
   /** Whether an execution (a lease holder, `run-lease.ts`) still runs; without it, another holder is `unknown`. */
   executionState?: (execution: string) => Promise<import('./run-lease.ts').ExecutionState>;
 }
