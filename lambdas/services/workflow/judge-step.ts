@@ -99,8 +99,6 @@ export interface JudgedRows {
   file: JudgeChunkFile;
   /** Rows never tried because the time budget ran out: handed back (the chunk is not done). */
   deferred: number;
-  /** Rows bought by this invocation. */
-  judgedNow: number;
 }
 
 /**
@@ -137,7 +135,7 @@ export async function judgeRows(deps: JudgeDeps, run: RunFolder, chunk: JudgeChu
   if (failed > deferred || (deferred > 0 && result.summary.judged === 0)) {
     throw new JudgeRowsFailedError(result.summary.failedRows, { annotationsPath: run.store.locate(judgeChunkKey(chunk.index)) });
   }
-  return { file, deferred, judgedNow: result.summary.judged };
+  return { file, deferred };
 }
 
 export interface JudgeChunkStepOptions {

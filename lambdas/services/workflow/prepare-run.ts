@@ -69,6 +69,7 @@ const ASSET_FILES: [AssetName, string, boolean][] = [
  */
 export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'judgeClient'>>, event: PrepareEvent): Promise<PrepareResult> {
   const config = RunConfigSchema.parse(event.input.config);
+  const judgeMode = judgeModeOf(config, deps.judgeOnGpuJob === true); // a judge/mode mismatch stops before anything is written
   const runId = event.input.runId ?? runIdFor(config);
   const prefix = runPrefix(runId);
   const run = new RunFolder(deps.store, prefix);
@@ -125,7 +126,6 @@ export async function prepareRun(deps: WorkflowDeps & Partial<Pick<JudgeDeps, 'j
     }
   }
 
-  const judgeMode = judgeModeOf(config, deps.judgeOnGpuJob === true);
   let judgePreflight: PreflightResult | undefined;
   if (deps.judgeClient && judgeMode !== 'engine') { // the GPU job starts its own engine: there is nothing to ask yet
     const preset = presetOf(config);
