@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { atomicWrite, defaultCacheDir, sha256Hex } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
@@ -24,6 +24,7 @@ import { estimateJudgeRun } from '../../lambdas/services/judge/estimate.ts';
 import { loadJudgeRun } from '../../lambdas/services/judge/prepare.ts';
 import { DEFAULT_SCHEDULER_SETTINGS } from '../../lambdas/services/judge/scheduler.ts';
 import { createPromptTokenCounter } from '../../lambdas/services/judge/token-count.ts';
+import { checkJudgeEngineFlags, engineUseLine, judgeEngineOption, judgeTensorParallelOption } from './judge-engine-flags.ts';
 import { action, assetResolver, nonNegativeNumber, positiveInt } from './common.ts';
 import { resolvePreset } from './judge.ts';
 
@@ -123,7 +124,7 @@ export function calibrationJson(doc: CalibrationDocument): Record<string, unknow
 
 /** `--judge-engine vllm`: the panel is judged by the preset's open weights on a vLLM started at the first uncached row. */
 async function panelJudgeEngine(f: CalibrateFlags, preset: JudgePreset) {
-  const [{ LazyJudgeEngine }, { checkJudgeEngineFlags }] = await Promise.all([import('../../lambdas/adapters/vllm-judge-engine.ts'), import('./judge-engine-flags.ts')]);
+  const { LazyJudgeEngine } = await import('../../lambdas/adapters/vllm-judge-engine.ts');
   await checkJudgeEngineFlags({ judgeBaseUrl: f.judgeBaseUrl, batchApi: f.batchApi, preset, env: process.env, nothing: '; nothing was judged' });
   return new LazyJudgeEngine(preset, { env: process.env, ...(f.judgeTensorParallel ? { tensorParallel: f.judgeTensorParallel } : {}) });
 }
@@ -184,7 +185,7 @@ async function calibrate(f: CalibrateFlags): Promise<void> {
     } finally {
       if (engine) {
         await engine.stop();
-        process.stderr.write(`  ${(await import('./judge-engine-flags.ts')).engineUseLine(await engine.usage())}\n`);
+        process.stderr.write(`  ${engineUseLine(await engine.usage())}\n`);
       }
     }
   }
@@ -205,8 +206,8 @@ export function calibrateCommand(): Command {
     .option('--judge <preset>', 'the judge to calibrate (a preset; with --from-leaderboard any name)')
     .option('--judge-model <name>', 'judge model name (a preset\'s model selects that preset)')
     .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')
-    .addOption(new Option('--judge-engine <engine>', 'judge the panel with an open-weights preset on a vLLM this command starts (prefix caching on; no API key needed)').choices(['vllm']))
-    .option('--judge-tensor-parallel <n>', 'GPUs of the judge vLLM (default: the preset\'s least)', positiveInt)
+    .addOption(judgeEngineOption('the panel'))
+    .addOption(judgeTensorParallelOption())
     .option('--from-leaderboard [csv]', 'build from a ready leaderboard of the judge (no judge spend); without CSV: the pinned public gpt-5-nano board (--judge gpt5_nano)')
     .option('--panel <models>', `comma-separated panel models (default: ${Object.keys(DEFAULT_PANEL).join(',')})`)
     .option('--panel-dir <dir>', 'local copies of the panel files: DIR/outputs/<model>.model_outputs.json[.gz] and DIR/annotations/<model>.annotations.json[.gz]')

@@ -1,10 +1,12 @@
 /**
- * `--judge-engine vllm`, shared by `aep run`, `aep judge` and `aep calibrate`: the refusals before anything starts,
- * and the line that reports what the engine used. The engine code loads only when the flag is given.
+ * `--judge-engine vllm`, shared by `aep run`, `aep judge` and `aep calibrate`: the two options, the refusals before
+ * anything starts, and the line that reports what the engine used. The engine code loads only when the flag is given.
  */
 import { spawnSync } from 'node:child_process';
+import { Option } from 'commander';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import type { JudgePreset } from '../../lambdas/core/judge/presets.ts';
+import { positiveInt } from './common.ts';
 import type { JudgeEngineUsage } from '../../lambdas/adapters/vllm-judge-engine.ts';
 
 /**
@@ -26,4 +28,14 @@ export function engineUseLine(u: JudgeEngineUsage): string {
   if (u.failed) return 'the judge vLLM failed to start';
   if (!u.started) return 'judge vLLM not started (every judgement was cached)';
   return `judge vLLM up ${(u.upMs / 1000).toFixed(1)} s (start ${(u.startupMs / 1000).toFixed(1)} s) on ${u.gpus} GPU(s): ${((u.upMs / 60_000) * u.gpus).toFixed(2)} GPU-minutes`;
+}
+
+/** `--judge-engine vllm`; `what` says what the engine judges. */
+export function judgeEngineOption(what: string): Option {
+  return new Option('--judge-engine <engine>', `judge ${what} with an open-weights preset on a vLLM this command starts (prefix caching on; no API key needed)`).choices(['vllm']);
+}
+
+/** `--judge-tensor-parallel N`: the judge vLLM's GPUs. */
+export function judgeTensorParallelOption(): Option {
+  return new Option('--judge-tensor-parallel <n>', 'GPUs of the judge vLLM (default: the preset\'s least)').argParser(positiveInt);
 }

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { atomicWrite, defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { FileBlobStore } from '../../lambdas/adapters/file-blob-store.ts';
 import { OpenAIBatchClient } from '../../lambdas/adapters/openai-batch.ts';
@@ -21,6 +21,7 @@ import { formatJudgeProgress, formatJudgeSummary, type JudgeTally } from '../../
 import { DEFAULT_SCHEDULER_SETTINGS } from '../../lambdas/services/judge/scheduler.ts';
 import { createPromptTokenCounter } from '../../lambdas/services/judge/token-count.ts';
 import type { JudgeClient } from '../../lambdas/services/judge/types.ts';
+import { checkJudgeEngineFlags, engineUseLine, judgeEngineOption, judgeTensorParallelOption } from './judge-engine-flags.ts';
 import { action, assetResolver, positiveInt } from './common.ts';
 
 /** The options `aep judge` and `aep estimate` share. */
@@ -133,9 +134,7 @@ async function judgeLocked(opts: JudgeOptions): Promise<void> {
 
 /** `--judge-engine vllm`: the preset's open weights on a vLLM started at the first uncached row, stopped at the end. */
 async function judgeOnEngine(opts: JudgeOptions, preset: JudgePreset): Promise<void> {
-  const [{ LazyJudgeEngine, ENGINE_JUDGE_CONCURRENCY }, { checkJudgeEngineFlags, engineUseLine }] = await Promise.all([
-    import('../../lambdas/adapters/vllm-judge-engine.ts'), import('./judge-engine-flags.ts'),
-  ]);
+  const { LazyJudgeEngine, ENGINE_JUDGE_CONCURRENCY } = await import('../../lambdas/adapters/vllm-judge-engine.ts');
   await checkJudgeEngineFlags({ judgeBaseUrl: opts.judgeBaseUrl, batchApi: opts.batchApi, preset, env: process.env, nothing: '' });
   const engine = new LazyJudgeEngine(preset, { env: process.env, ...(opts.judgeTensorParallel ? { tensorParallel: opts.judgeTensorParallel } : {}) });
   const concurrency = opts.concurrency === DEFAULT_SCHEDULER_SETTINGS.concurrency ? ENGINE_JUDGE_CONCURRENCY : opts.concurrency;
@@ -197,8 +196,8 @@ export function judgeCommand(): Command {
     .requiredOption('--out <dir>', 'output directory (annotations.json, judge_summary.json)')
     .option('--request-timeout <seconds>', 'per-attempt timeout', positiveSeconds, DEFAULT_SCHEDULER_SETTINGS.attemptTimeoutMs / 1000)
     .option('--max-attempts <n>', 'attempts per row before it is recorded as failed', positiveInt, DEFAULT_SCHEDULER_SETTINGS.maxAttempts)
-    .addOption(new Option('--judge-engine <engine>', 'start this engine for an open-weights judge preset (prefix caching on; no API key needed)').choices(['vllm']))
-    .option('--judge-tensor-parallel <n>', 'GPUs of the judge engine (default: the preset\'s least)', positiveInt)
+    .addOption(judgeEngineOption('the rows'))
+    .addOption(judgeTensorParallelOption())
     .option('--batch-poll-interval <seconds>', 'first wait between Batch API status polls (grows to 60 s)', positiveSeconds, 30)
     .action(action('judge', (opts: JudgeOptions) => runJudge(opts)));
 }

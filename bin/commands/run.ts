@@ -16,6 +16,7 @@ import { defaultCacheDir } from '../../lambdas/adapters/assets.ts';
 import { UsageError } from '../../lambdas/core/errors.ts';
 import { RUN_FILES, runPrefix } from '../../lambdas/core/run/layout.ts';
 import { RunConfigSchema, runIdFor, type RunConfigInput } from '../../lambdas/core/run/run-config.ts';
+import { checkJudgeEngineFlags, engineUseLine, judgeEngineOption, judgeTensorParallelOption } from './judge-engine-flags.ts';
 import { action, nonNegativeNumber, positiveInt, version } from './common.ts';
 import { addGenerationOptions, type GenerationFlags } from './generate.ts';
 import { generatorOutput, runSummary, stderrLogger, stateProgress } from './run-output.ts';
@@ -100,7 +101,7 @@ async function preflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
 
 /** `--judge-engine vllm`: an open-weights preset, no other judge endpoint, and a vllm to start. */
 async function judgeEnginePreflight(f: RunFlags, env: NodeJS.ProcessEnv): Promise<void> {
-  const [{ resolveJudge }, { checkJudgeEngineFlags }] = await Promise.all([import('../../lambdas/core/judge/presets.ts'), import('./judge-engine-flags.ts')]);
+  const { resolveJudge } = await import('../../lambdas/core/judge/presets.ts');
   const preset = resolveJudge({ ...(f.judge ? { judge: f.judge } : {}), ...(f.judgeModel ? { judgeModel: f.judgeModel } : {}) });
   await checkJudgeEngineFlags({ judgeBaseUrl: f.judgeBaseUrl, batchApi: f.batchApi, preset, env, nothing: '; nothing was started' });
 }
@@ -193,7 +194,6 @@ async function localJudgeEngine(f: RunFlags, config: import('../../lambdas/core/
 
 /** The engine's use, recorded in the run folder (`judge/engine-local.json`) and as one line for stderr. */
 async function judgeEngineLine(engine: Engine, put: (key: string, value: unknown) => Promise<void>): Promise<string> {
-  const { engineUseLine } = await import('./judge-engine-flags.ts');
   const u = await engine.usage();
   if (u.started && !u.failed) {
     await put('judge/engine-local.json', {
@@ -218,12 +218,12 @@ export function runCommand(): Command {
     .option('--judge <preset>', 'judge preset (default weighted_alpaca_eval_gpt4_turbo)')
     .option('--judge-model <name>', 'judge model name')
     .option('--judge-base-url <url>', 'OpenAI-compatible judge base URL including /v1')
-    .addOption(new Option('--judge-engine <engine>', 'start this engine for an open-weights judge preset (prefix caching on)').choices(['vllm']))
-    .option('--judge-tensor-parallel <n>', 'GPUs of the judge engine (default: the preset\'s least)', positiveInt)
+    .addOption(judgeEngineOption('the run'))
+    .addOption(judgeTensorParallelOption())
     .option('--judge-template <path|url>', 'judge prompt template (default: the pinned official one)')
     .option('--judge-concurrency <n>', 'judge requests in flight per chunk', positiveInt)
-    .option('--rpm <n>', 'judge requests-per-minute budget (per chunk)', positiveInt)
-    .option('--tpm <n>', 'judge tokens-per-minute budget (per chunk)', positiveInt)
+    .option('--rpm <n>', 'judge requests-per-minute limit of the account, shared by the chunks (and runs) judging at once', positiveInt)
+    .option('--tpm <n>', 'judge tokens-per-minute limit of the account, shared by the chunks (and runs) judging at once', positiveInt)
     .option('--batch-api', 'judge through the OpenAI Batch API (half price, slow)')
     .option('--chunk-size <n>', 'rows per judge chunk (default 50)', positiveInt)
     .option('--cache-dir <dir>', 'assets and judge cache (default: $AEP_CACHE_DIR or ~/.cache/alpaca-eval-pipeline)')
